@@ -1,0 +1,107 @@
+#pragma once
+
+// The analysis pipeline (DESIGN §1.3): classify -> follow-up -> extract ->
+// filter -> score -> draft, a pure function of message + thread + profile +
+// engine. Every stage is an interface so an LLM engine can replace it; the
+// rules engine implements them all.
+
+#include <memory>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "analysis/salary.h"
+#include "analysis/scoring.h"
+#include "core/types.h"
+
+namespace lia::analysis {
+
+// What a stage sees: the message and facts derived from it once.
+struct StageInput {
+  const core::Message& message;
+  core::Language language;
+};
+
+class Classifier {
+ public:
+  virtual ~Classifier() = default;
+  virtual std::string_view engine() const = 0;
+  virtual absl::StatusOr<core::Classification> Classify(
+      const StageInput& input) const = 0;
+};
+
+class FollowUpAnalyzer {
+ public:
+  virtual ~FollowUpAnalyzer() = default;
+  virtual std::string_view engine() const = 0;
+  virtual absl::StatusOr<core::FollowUp> Analyze(
+      const StageInput& input, const core::Profile& profile) const = 0;
+};
+
+class Extractor {
+ public:
+  virtual ~Extractor() = default;
+  virtual std::string_view engine() const = 0;
+  // Extracts what the message states. For follow-ups and courtesy closes only
+  // the facts in the newest message count, never the thread's.
+  virtual absl::StatusOr<core::Extraction> Extract(
+      const StageInput& input, core::ConversationState state) const = 0;
+};
+
+class Drafter {
+ public:
+  virtual ~Drafter() = default;
+  virtual std::string_view engine() const = 0;
+  virtual absl::StatusOr<core::Reply> Draft(
+      const core::Analysis& analysis, const core::Message& message,
+      const core::Profile& profile) const = 0;
+};
+
+// The rules engine's stages. Stateless and thread-safe.
+std::unique_ptr<Classifier> NewRulesClassifier();
+std::unique_ptr<FollowUpAnalyzer> NewRulesFollowUpAnalyzer();
+std::unique_ptr<Extractor> NewRulesExtractor();
+std::unique_ptr<Drafter> NewRulesDrafter();
+
+// Guesses the language of a message (English, Spanish or Portuguese) from its
+// function words; English when unsure. Linear.
+core::Language DetectLanguage(std::string_view text);
+
+struct PipelineOptions {
+  ScoringOptions scoring;
+  ExchangeRates exchange_rates = ExchangeRates::Default();
+  AnnualizationOptions annualization;
+  size_t max_message_bytes = 1 << 20;  // Default 1 MiB; longer is truncated
+                                       // for analysis (never rejected).
+};
+
+// Runs the stages in order. A stage that fails falls back to the rules
+// stage, and the result says which engine produced each stage.
+// Thread-safe when its stages are.
+class Pipeline {
+ public:
+  struct Stages {
+    std::unique_ptr<Classifier> classifier;
+    std::unique_ptr<FollowUpAnalyzer> follow_up;
+    std::unique_ptr<Extractor> extractor;
+    std::unique_ptr<Drafter> drafter;
+  };
+
+  Pipeline(Stages stages, PipelineOptions options);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // Never fails for any input bytes; a Status only for a stage error that no
+  // fallback could absorb.
+  absl::StatusOr<core::Analysis> Analyze(const core::Message& message,
+                                         const core::Profile& profile) const;
+
+ private:
+  Stages stages_;
+  Stages fallback_;
+  PipelineOptions options_;
+};
+
+std::unique_ptr<Pipeline> NewRulesPipeline(PipelineOptions options = {});
+
+}  // namespace lia::analysis
