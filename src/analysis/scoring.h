@@ -13,7 +13,7 @@ namespace lia::analysis {
 struct TierThresholds {
   int high_priority = 75;  // Default 75. total >= this: HIGH_PRIORITY.
   int interesting = 50;    // Default 50. total >= this: INTERESTING.
-  int low = 30;            // Default 30. total >= this: LOW; else NOT_INTERESTED.
+  int low = 30;  // Default 30. total >= this: LOW; else NOT_INTERESTED.
 };
 
 struct ScoringOptions {

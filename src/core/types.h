@@ -136,8 +136,8 @@ struct Classification {
   ConversationState state = ConversationState::kNewOpportunity;
   double confidence = 0.0;  // 0..1.
 
-  friend bool operator==(const Classification&, const Classification&) =
-      default;
+  friend bool operator==(const Classification&,
+                         const Classification&) = default;
 };
 
 struct FollowUp {
@@ -212,8 +212,8 @@ struct JobSearchStatus {
   // "contract", "freelance", "part_time", "no_salary", "five_day_week".
   std::vector<std::string> reject_if;
 
-  friend bool operator==(const JobSearchStatus&, const JobSearchStatus&) =
-      default;
+  friend bool operator==(const JobSearchStatus&,
+                         const JobSearchStatus&) = default;
 };
 
 // The candidate: what they want and what they refuse. Loaded from YAML
