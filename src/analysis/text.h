@@ -13,7 +13,8 @@ namespace lia::analysis {
 
 // A message folded for matching: lower-case, accents stripped ("Ñandú" ->
 // "nandu", "São" -> "sao", "ß" -> "ss"), typographic dashes and quotes mapped
-// to ASCII, NULs, control characters and invalid UTF-8 bytes mapped to a space.
+// to ASCII, NULs, control characters (but '\n') and invalid UTF-8 bytes mapped
+// to a space.
 // Everything else outside ASCII (emoji, CJK) becomes a space too, so the folded
 // text is pure ASCII and one byte of it is one "character".
 struct FoldedText {
