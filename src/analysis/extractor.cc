@@ -419,6 +419,7 @@ struct Context {
   const HitIndex& hits;
   size_t signature_token;  // First token of the signature, or size().
   std::string_view sender;
+  std::string sender_first;  // Folded first name of the sender, or "".
 };
 
 bool InSignature(const Context& c, size_t token) {
@@ -519,9 +520,15 @@ CompanyFacts FindCompany(const Context& c) {
           (doc.Gap(start - 1) == " " || doc.Gap(start - 1) == " & ")) {
         --start;
       }
-      if (!doc.tokens[start].capitalized) continue;
+      // "A Nuvem Azul está contratando", "The Foundry is hiring".
+      size_t name_start = start;
+      if (start < end && AnyOf(doc.Text(start), {"a", "o", "os", "as", "la",
+                                                 "el", "los", "las", "the"})) {
+        ++name_start;
+      }
+      if (!doc.tokens[name_start].capitalized) continue;
       // Sentence-initial words ("We", "Our") are no company.
-      const std::string folded = FoldedSpan(doc, start, end);
+      const std::string folded = FoldedSpan(doc, name_start, end);
       if (IsBlockedCompany(folded) || internal::IsKnownPlace(folded)) {
         continue;
       }
@@ -544,7 +551,7 @@ CompanyFacts FindCompany(const Context& c) {
           continue;
         }
       }
-      subject = NameCandidate{start, end};
+      subject = NameCandidate{name_start, end};
     }
   }
 
@@ -568,6 +575,11 @@ CompanyFacts FindCompany(const Context& c) {
           break;
         }
       }
+    }
+    // "Oliver from Brightcove Labs here": the sender names themself.
+    if (!self_context && i > 0 && !c.sender_first.empty() &&
+        doc.Text(i - 1) == c.sender_first) {
+      self_context = true;
     }
     if (!self_context) continue;
     if (AnyOf(w, {"de", "of", "with", "for"})) {
@@ -782,6 +794,12 @@ struct RoleCandidate {
 bool TitleToken(const Doc& doc, size_t k) {
   const internal::Token& t = doc.tokens[k];
   const std::string_view w = doc.Text(k);
+  // "Full Stack" is a title word; "full time" / "full remote" are not.
+  if (AnyOf(w, {"full", "part"})) {
+    return k + 1 < doc.tokens.size() &&
+           !AnyOf(doc.Text(k + 1), {"time", "remote", "timer", "remoto"}) &&
+           (t.capitalized || doc.Text(k + 1) == "stack");
+  }
   if (IsRoleStop(w) && !IsSeniorityWord(w) && !IsRoleHead(w)) return false;
   return t.capitalized || IsSeniorityWord(w) || IsRoleHead(w);
 }
@@ -1232,7 +1250,10 @@ absl::StatusOr<core::Extraction> RulesExtractor::Extract(
                          }) -
         doc.tokens.begin());
   }
-  const Context context{doc, hits, signature_token, input.message.sender};
+  std::string sender_first = FoldString(input.message.sender);
+  sender_first = sender_first.substr(0, sender_first.find(' '));
+  const Context context{doc, hits, signature_token, input.message.sender,
+                        std::move(sender_first)};
 
   core::Extraction out;
   const Arrangement arrangement = FindArrangement(context);

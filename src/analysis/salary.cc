@@ -1090,9 +1090,16 @@ bool Scanner::ReadCurrencyBefore(size_t k, CurrencyRef& cur,
   if (HasRole(t, kCurrency)) {
     cur.code = t->lex->currency;
     first = k - 1;
-    if (cur.code == "$" && !t->newline_before && IsWord(At(k - 2), "us")) {
-      cur.code = "USD";
-      first = k - 2;
+    // "us $120k", "MXN $40,000", "CAD $120k": the word before settles "$".
+    const Token* w = At(k - 2);
+    if (cur.code == "$" && !t->newline_before && w != nullptr) {
+      if (IsWord(w, "us")) {
+        cur.code = "USD";
+        first = k - 2;
+      } else if (HasRole(w, kCurrency) && w->lex->currency != "$") {
+        cur.code = w->lex->currency;
+        first = k - 2;
+      }
     }
     return true;
   }
@@ -1516,7 +1523,10 @@ void Scanner::Evaluate(size_t k) {
       return;
     }
     const bool near_pay = pay_distance <= 60 || pay_after || up_to;
-    const bool sized = m1.factor > 1 || n1.grouped || high >= 1000 || range;
+    // Without a period a small bare range could be hours or thousands
+    // ("The range is 140 to 160"); only a rate keyword settles it.
+    const bool sized = m1.factor > 1 || n1.grouped || high >= 1000 ||
+                       (range && last_pay_rate_);
     if (period == Per::kNone && !(near_pay && sized)) return;
   }
 
@@ -1705,9 +1715,10 @@ std::optional<Salary> Resolve(const Candidate& c, const DocContext& doc,
   if (rate > 0) {
     const double yearly = high * PeriodsPerYear(period) * rate;
     if (yearly < 300 || yearly > 5e6) return std::nullopt;
-    // No currency written and over a million dollars a year: the figure is
-    // in some other currency ("Sueldo 1.2M" is pesos), so no answer.
-    if (c.currency.Rank() == 0 && code == "USD" && yearly > 1e6) {
+    // No currency, or a bare "$", and over a million dollars a year: the
+    // figure is in some other currency ("Sueldo 1.2M", "$1.300.000" are
+    // pesos of an unknown country), so no answer.
+    if (c.currency.Rank() <= 1 && code == "USD" && yearly > 1e6) {
       return std::nullopt;
     }
   }
@@ -1743,10 +1754,15 @@ std::optional<Salary> Scanner::Best(const Hint& hint) const {
 }
 
 // "MX", "mx", "es-MX", "pt_BR" -> the country and its currency.
+// An ISO 3166 country code is expected; see the lower-case exceptions.
 Hint ParseHint(std::string_view locale_hint) {
   const size_t sep = locale_hint.find_last_of("-_");
   if (sep != std::string_view::npos) locale_hint.remove_prefix(sep + 1);
   if (locale_hint.size() != 2) return {};
+  // Lower-case "pt" and "es" are language codes, not Portugal and Spain:
+  // Portuguese pay without a currency is Brazilian; Spanish says nothing.
+  if (locale_hint == "pt") return {Country::kBrazil, "BRL"};
+  if (locale_hint == "es") return {};
   char cc[2];
   for (size_t i = 0; i < 2; ++i) {
     const char ch = locale_hint[i];
