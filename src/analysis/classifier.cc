@@ -29,6 +29,9 @@ enum Cue : int {
   kInterestAsk,    // "interested", "te interesa", "still open to"
   kRequest,        // "could you send", "please send", "me pasás"
   kInfoShare,      // "the range is", "te paso", "here is"
+  kAskPhrase,      // "let me know if": a question without a question mark.
+  kInvite,         // "I'll send an invite": a meeting being set up.
+  kCueCount,
 };
 
 const PhraseMatcher& Cues() {
@@ -245,6 +248,14 @@ const PhraseMatcher& Cues() {
             "nivel de ingles", "work permit", "permiso de trabajo",
             "right to work", "citizenship"},
            kRequest);
+    p->Add({"let me know if", "let me know whether", "avisame si",
+            "me avisas si", "me avisa se", "me diz se", "contame si",
+            "decime si", "me confirmas si", "me confirma se"},
+           kAskPhrase);
+    p->Add({"invite", "calendar invite", "invitacion", "convite",
+            "send you an invite", "te envio la invitacion",
+            "te mando el invite", "te mando la invitacion"},
+           kInvite);
     p->Add({"the range is", "the base range", "el rango es", "a faixa e",
             "te paso", "te envio", "here is", "here s", "i ve sent",
             "i have sent", "just confirmed", "confirmed"},
@@ -295,15 +306,48 @@ std::vector<std::pair<size_t, size_t>> QuestionSentences(const Doc& doc) {
         if (IsQuestionMark(doc.raw, raw_pos)) question = true;
       }
     }
+    if (!question) {
+      // "Let me know if you'd be interested!" asks without a "?".
+      int counts[kCueCount] = {};
+      for (const PhraseHit& hit : Cues().FindIn(doc, start, i + 1)) {
+        ++counts[hit.tag];
+      }
+      question = counts[kAskPhrase] > 0 &&
+                 (counts[kInterestAsk] > 0 || counts[kSalaryAsk] > 0 ||
+                  counts[kStartWord] > 0 || counts[kExperienceAsk] > 0);
+    }
     if (question) out.emplace_back(start, i + 1);
     start = i + 1;
   }
   return out;
 }
 
+// "10am", "15h", "3pm", "10:30": a time of day.
+bool HasClockTime(const Doc& doc, size_t from, size_t to) {
+  for (size_t i = from; i < to && i < doc.tokens.size(); ++i) {
+    const std::string_view t = doc.Text(i);
+    size_t digits = 0;
+    while (digits < t.size() && t[digits] >= '0' && t[digits] <= '9') ++digits;
+    if (digits == 0 || digits > 2) continue;
+    const std::string_view unit = t.substr(digits);
+    if (unit == "am" || unit == "pm" || unit == "h" || unit == "hs") {
+      return true;
+    }
+    if (unit.empty() && i + 1 < doc.tokens.size()) {
+      const std::string_view next = doc.Text(i + 1);
+      if (next == "am" || next == "pm" ||
+          (doc.Gap(i) == ":" && next.size() == 2)) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 struct Features {
-  int counts[16] = {};
+  int counts[kCueCount] = {};
   bool meeting_link = false;
+  bool clock_time = false;
   bool has_question = false;
   bool has_salary = false;
   size_t tech_count = 0;
@@ -316,6 +360,7 @@ Features Measure(const Doc& doc, std::string_view raw) {
   Features f;
   for (const PhraseHit& hit : Cues().FindAll(doc)) ++f.counts[hit.tag];
   f.meeting_link = HasMeetingLink(doc.folded.text);
+  f.clock_time = HasClockTime(doc, 0, doc.tokens.size());
   f.has_question = !QuestionSentences(doc).empty();
   f.words = doc.tokens.size();
   f.has_salary = ParseSalary(raw).has_value();
@@ -367,8 +412,13 @@ class RulesClassifier final : public Classifier {
     if (job >= 5 && f[kHiring] > 0 && f.has_salary) {
       return core::Classification{ConversationState::kNewOpportunity, 0.7};
     }
-    if (f.has_question || f.meeting_link || f[kRequest] > 0) {
+    if (f.has_question || f.meeting_link || f[kRequest] > 0 ||
+        f[kFollowingUp] > 0) {
       return core::Classification{ConversationState::kFollowUp, 0.85};
+    }
+    // "Thursday at 3pm works, I'll send an invite": a meeting being set.
+    if (f.clock_time || f[kInvite] > 0) {
+      return core::Classification{ConversationState::kFollowUp, 0.75};
     }
     const bool shares_facts =
         f.has_salary || f[kInfoShare] > 0 || f.tech_count > 0;
@@ -385,21 +435,11 @@ class RulesClassifier final : public Classifier {
 // The question type of one question sentence, or nullopt when it names no
 // specific subject.
 core::QuestionType TypeOfSentence(const Doc& doc, size_t from, size_t to) {
-  int counts[16] = {};
+  int counts[kCueCount] = {};
   for (const PhraseHit& hit : Cues().FindIn(doc, from, to)) {
     ++counts[hit.tag];
   }
-  // "10am", "15h", "3pm": a time of day is a scheduling question.
-  for (size_t i = from; i < to; ++i) {
-    const std::string_view t = doc.Text(i);
-    size_t digits = 0;
-    while (digits < t.size() && t[digits] >= '0' && t[digits] <= '9') ++digits;
-    if (digits == 0 || digits > 2) continue;
-    const std::string_view unit = t.substr(digits);
-    if (unit == "am" || unit == "pm" || unit == "h" || unit == "hs") {
-      ++counts[kScheduleWord];
-    }
-  }
+  if (HasClockTime(doc, from, to)) ++counts[kScheduleWord];
   using core::QuestionType;
   if (counts[kSalaryAsk] > 0) return QuestionType::kSalary;
   if (counts[kStartWord] > 0 && counts[kScheduleWord] == 0) {
@@ -456,10 +496,13 @@ class RulesFollowUpAnalyzer final : public FollowUpAnalyzer {
       if (type == QuestionType::kNone) {
         // No question mark, but an explicit request ("please send your CV")
         // or a nudge ("just bumping this") still asks something.
-        int counts[16] = {};
+        int counts[kCueCount] = {};
         for (const PhraseHit& hit : Cues().FindAll(doc)) ++counts[hit.tag];
         if (counts[kRequest] > 0) {
           type = QuestionType::kOther;
+        } else if (counts[kInvite] > 0 ||
+                   HasClockTime(doc, 0, doc.tokens.size())) {
+          type = QuestionType::kScheduling;
         } else if (counts[kFollowingUp] > 0) {
           type = QuestionType::kInterest;
         }

@@ -591,7 +591,10 @@ CompanyFacts FindCompany(const Context& c) {
                               AnyOf(doc.Text(i - 2), {"soy", "sou", "im"});
       const bool after_title =
           AnyOf(prev, {"ceo", "cto", "founder", "cofounder", "recruiter",
-                       "partner", "parte", "manager", "lead", "head"});
+                       "partner", "parte", "manager", "lead", "head",
+                       "talento", "talent", "reclutamiento", "seleccion",
+                       "rrhh", "humanos", "people", "recrutamento",
+                       "recruiting", "hiring"});
       if (!after_name && !after_title) continue;
     }
     if (AnyOf(w, {"at", "en", "na", "no", "em"}) &&

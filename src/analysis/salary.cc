@@ -71,7 +71,7 @@ double DefaultUsdPerUnit(std::string_view code) {
 // Periods and countries.
 
 // The parser's own period: SalaryPeriod plus the rarer ones it converts.
-enum class Per : int8_t {
+enum class PayPeriod : int8_t {
   kNone,
   kHour,
   kDay,
@@ -81,20 +81,22 @@ enum class Per : int8_t {
   kYear,
 };
 
-double PeriodsPerYear(Per p) {
+// The default annualization (AnnualizationOptions), used only to judge
+// plausibility and to infer a missing period.
+double PeriodsPerYear(PayPeriod p) {
   switch (p) {
-    case Per::kHour:
+    case PayPeriod::kHour:
       return 2080;
-    case Per::kDay:
+    case PayPeriod::kDay:
       return 220;
-    case Per::kWeek:
+    case PayPeriod::kWeek:
       return 52;
-    case Per::kHalfMonth:
+    case PayPeriod::kHalfMonth:
       return 24;
-    case Per::kMonth:
+    case PayPeriod::kMonth:
       return 12;
-    case Per::kNone:
-    case Per::kYear:
+    case PayPeriod::kNone:
+    case PayPeriod::kYear:
       break;
   }
   return 1;
@@ -368,7 +370,7 @@ enum Role : uint32_t {
 struct Lex {
   std::string_view word;
   uint32_t roles = 0;
-  Per period = Per::kNone;
+  PayPeriod period = PayPeriod::kNone;
   Country country = Country::kNone;
   std::string_view currency;  // ISO code; "$" for the ambiguous dollar sign.
   double multiplier = 0;
@@ -419,7 +421,8 @@ class Lexicon {
     return words;
   }
 
-  void Add(std::string_view words, uint32_t roles, Per period = Per::kNone) {
+  void Add(std::string_view words, uint32_t roles,
+           PayPeriod period = PayPeriod::kNone) {
     for (std::string_view w : Split(words)) {
       Lex e;
       e.word = w;
@@ -511,34 +514,34 @@ Lexicon::Lexicon() {
   Add("la el the", kPrep | kArticle);
 
   // Periods.
-  Add("hour hr hora", kPeriodNoun | kPeriodShort, Per::kHour);
-  Add("day dia jornada", kPeriodNoun | kPeriodShort, Per::kDay);
-  Add("week wk semana", kPeriodNoun | kPeriodShort, Per::kWeek);
-  Add("quincena", kPeriodNoun | kPeriodShort, Per::kHalfMonth);
-  Add("month mo mth mes", kPeriodNoun | kPeriodShort, Per::kMonth);
-  Add("year yr ano annum", kPeriodNoun | kPeriodShort, Per::kYear);
-  Add("h hrs hs", kPeriodShort, Per::kHour);
-  Add("d", kPeriodShort, Per::kDay);
-  Add("w", kPeriodShort, Per::kWeek);
-  Add("m mon", kPeriodShort, Per::kMonth);
-  Add("y yrs", kPeriodShort, Per::kYear);
-  Add("hourly", kPeriodAdj, Per::kHour);
-  Add("daily diario diaria diarios diarias", kPeriodAdj, Per::kDay);
-  Add("weekly semanal semanales semanais", kPeriodAdj, Per::kWeek);
+  Add("hour hr hora", kPeriodNoun | kPeriodShort, PayPeriod::kHour);
+  Add("day dia jornada", kPeriodNoun | kPeriodShort, PayPeriod::kDay);
+  Add("week wk semana", kPeriodNoun | kPeriodShort, PayPeriod::kWeek);
+  Add("quincena", kPeriodNoun | kPeriodShort, PayPeriod::kHalfMonth);
+  Add("month mo mth mes", kPeriodNoun | kPeriodShort, PayPeriod::kMonth);
+  Add("year yr ano annum", kPeriodNoun | kPeriodShort, PayPeriod::kYear);
+  Add("h hrs hs", kPeriodShort, PayPeriod::kHour);
+  Add("d", kPeriodShort, PayPeriod::kDay);
+  Add("w", kPeriodShort, PayPeriod::kWeek);
+  Add("m mon", kPeriodShort, PayPeriod::kMonth);
+  Add("y yrs", kPeriodShort, PayPeriod::kYear);
+  Add("hourly", kPeriodAdj, PayPeriod::kHour);
+  Add("daily diario diaria diarios diarias", kPeriodAdj, PayPeriod::kDay);
+  Add("weekly semanal semanales semanais", kPeriodAdj, PayPeriod::kWeek);
   Add("quincenal quincenales quinzenal quinzenais", kPeriodAdj,
-      Per::kHalfMonth);
+      PayPeriod::kHalfMonth);
   Add("monthly mensual mensuales mensualmente mensal mensais "
       "mensalmente",
-      kPeriodAdj, Per::kMonth);
+      kPeriodAdj, PayPeriod::kMonth);
   Add("yearly annually annual anual anuales anuais anualmente", kPeriodAdj,
-      Per::kYear);
+      PayPeriod::kYear);
   Add("mes mensual mensuales mensualmente quincena quincenal quincenales",
       kSpanishPeriod);
   Add("project proyecto projeto", kProject);
-  Add("pa", kPeriodAbbrev, Per::kYear);
-  Add("pm", kPeriodAbbrev, Per::kMonth);
-  Add("ph", kPeriodAbbrev, Per::kHour);
-  Add("pd", kPeriodAbbrev, Per::kDay);
+  Add("pa", kPeriodAbbrev, PayPeriod::kYear);
+  Add("pm", kPeriodAbbrev, PayPeriod::kMonth);
+  Add("ph", kPeriodAbbrev, PayPeriod::kHour);
+  Add("pd", kPeriodAbbrev, PayPeriod::kDay);
 
   // Ranges.
   Add("to a al ate hasta through thru", kConnector);
@@ -668,7 +671,7 @@ Lexicon::Lexicon() {
     }
     Lex& m = merged.back();
     m.roles |= e.roles;
-    if (m.period == Per::kNone) m.period = e.period;
+    if (m.period == PayPeriod::kNone) m.period = e.period;
     if (m.country == Country::kNone) m.country = e.country;
     if (m.currency.empty()) m.currency = e.currency;
     if (m.multiplier == 0) m.multiplier = e.multiplier;
@@ -921,7 +924,7 @@ struct Candidate {
   double low = 0;  // After multipliers.
   double high = 0;
   CurrencyRef currency;
-  Per period = Per::kNone;      // As stated; kNone when inferred later.
+  PayPeriod period = PayPeriod::kNone;  // As stated; kNone when inferred later.
   bool k_style = false;         // Written "120k": an anglophone convention.
   bool spanish_period = false;  // "mensuales", "al mes": LATAM usage.
   bool rate_keyword = false;    // Right after "rate"/"tarifa".
@@ -962,6 +965,8 @@ struct MultiplierRead {
   bool lpa = false;      // Lakhs per annum (India): also sets INR/year.
 };
 
+// One pass over one folded text: Run() reads it, Best() answers. Not
+// thread-safe; one instance per ParseSalary call.
 class Scanner {
  public:
   Scanner(std::string_view text, const Lexicon& lexicon)
@@ -975,7 +980,9 @@ class Scanner {
  private:
   // Tokens flow through a window of kWindow; each number is judged when
   // kLookahead tokens after it (or the end) have been read, with up to
-  // kLookbehind tokens before it still held.
+  // kLookbehind tokens before it still held. Evaluate() reads at most ~40
+  // tokens ahead and ~10 behind, so the window's edges never change an
+  // answer (SalaryWindowTest checks it).
   static constexpr size_t kWindow = 256;
   static constexpr size_t kLookahead = 48;
   static constexpr size_t kLookbehind = 16;
@@ -1009,8 +1016,8 @@ class Scanner {
   void ReadCurrencyAfter(size_t& j, CurrencyRef& cur) const;
   MultiplierRead ReadMultiplier(size_t& j) const;
   size_t ReadPartner(size_t j, bool between, CurrencyRef& cur) const;
-  Per ReadPeriod(size_t& j, bool strong, bool* spanish = nullptr) const;
-  Per PeriodAt(size_t p, bool strong, size_t& next) const;
+  PayPeriod ReadPeriod(size_t& j, bool strong, bool* spanish = nullptr) const;
+  PayPeriod PeriodAt(size_t p, bool strong, size_t& next) const;
   bool TrapAt(size_t i, bool strong) const;
   bool FollowedBy(size_t j, uint32_t roles, int max_tokens) const;
 
@@ -1216,9 +1223,9 @@ size_t Scanner::ReadPartner(size_t j, bool between, CurrencyRef& cur) const {
 
 // A period at p, without fillers. `strong` (an explicit currency or a
 // multiplier) admits the loose forms: "pm", "pa", "USD 5000 mes".
-Per Scanner::PeriodAt(size_t p, bool strong, size_t& next) const {
+PayPeriod Scanner::PeriodAt(size_t p, bool strong, size_t& next) const {
   const Token* t = At(p);
-  if (t == nullptr || t->newline_before) return Per::kNone;
+  if (t == nullptr || t->newline_before) return PayPeriod::kNone;
   if (IsPunct(t, '/')) {  // "/hr", "/mês", "/ year", "/anual"
     const Token* w = At(p + 1);
     if (w != nullptr && !w->newline_before &&
@@ -1226,9 +1233,9 @@ Per Scanner::PeriodAt(size_t p, bool strong, size_t& next) const {
       next = p + 2;
       return w->lex->period;
     }
-    return Per::kNone;
+    return PayPeriod::kNone;
   }
-  if (t->kind != Kind::kWord) return Per::kNone;
+  if (t->kind != Kind::kWord) return PayPeriod::kNone;
   const std::string_view word = Text(*t);
   if (word == "p" || word == "a") {
     // "p/h", "p/mes"; "p.a.", "p.m.", "a.a." (ao ano).
@@ -1242,12 +1249,12 @@ Per Scanner::PeriodAt(size_t p, bool strong, size_t& next) const {
       return w->lex->period;
     } else if (IsPunct(s, '.') && w->kind == Kind::kWord) {
       const std::string_view what = Text(*w);
-      Per per = Per::kNone;
-      if (what == "a") per = Per::kYear;
-      if (word == "p" && what == "m") per = Per::kMonth;
-      if (word == "p" && what == "h") per = Per::kHour;
-      if (word == "p" && what == "d") per = Per::kDay;
-      if (per != Per::kNone) {
+      PayPeriod per = PayPeriod::kNone;
+      if (what == "a") per = PayPeriod::kYear;
+      if (word == "p" && what == "m") per = PayPeriod::kMonth;
+      if (word == "p" && what == "h") per = PayPeriod::kHour;
+      if (word == "p" && what == "d") per = PayPeriod::kDay;
+      if (per != PayPeriod::kNone) {
         next = p + 3;
         const Token* dot = At(p + 3);
         if (IsPunct(dot, '.') && !dot->space_before) ++next;
@@ -1255,7 +1262,7 @@ Per Scanner::PeriodAt(size_t p, bool strong, size_t& next) const {
       }
     }
   }
-  if (t->lex == nullptr) return Per::kNone;
+  if (t->lex == nullptr) return PayPeriod::kNone;
   const Lex& lex = *t->lex;
   if (lex.roles & kPeriodAdj) {
     next = p + 1;
@@ -1280,12 +1287,12 @@ Per Scanner::PeriodAt(size_t p, bool strong, size_t& next) const {
       return lex.period;
     }
   }
-  return Per::kNone;
+  return PayPeriod::kNone;
 }
 
 // A period after up to four fillers: "gross per year", "brutos anuales",
 // "net per month", "(gross, per annum)". Advances j only on success.
-Per Scanner::ReadPeriod(size_t& j, bool strong, bool* spanish) const {
+PayPeriod Scanner::ReadPeriod(size_t& j, bool strong, bool* spanish) const {
   size_t p = j;
   for (int f = 0; f < 4; ++f) {
     const Token* t = At(p);
@@ -1297,9 +1304,9 @@ Per Scanner::ReadPeriod(size_t& j, bool strong, bool* spanish) const {
     }
   }
   size_t next = 0;
-  Per per = PeriodAt(p, strong, next);
-  if (per == Per::kNone && p != j) per = PeriodAt(j, strong, next);
-  if (per == Per::kNone) return per;
+  PayPeriod per = PeriodAt(p, strong, next);
+  if (per == PayPeriod::kNone && p != j) per = PeriodAt(j, strong, next);
+  if (per == PayPeriod::kNone) return per;
   if (spanish != nullptr && HasRole(At(next - 1), kSpanishPeriod)) {
     *spanish = true;
   }
@@ -1391,7 +1398,7 @@ void Scanner::Evaluate(size_t k) {
   bool up_to = false;
   bool not_money = false;
   bool id_like = false;
-  Per period_before = Per::kNone;
+  PayPeriod period_before = PayPeriod::kNone;
   {
     const Token* inner = At(first);
     for (size_t back = 1; back <= 5 && !inner->newline_before; ++back) {
@@ -1404,7 +1411,7 @@ void Scanner::Evaluate(size_t k) {
         if (Text(*t) == "to" && IsWord(At(first - back - 1), "up")) {
           up_to = true;
         }
-        if ((roles & kPeriodAdj) && period_before == Per::kNone) {
+        if ((roles & kPeriodAdj) && period_before == PayPeriod::kNone) {
           period_before = t->lex->period;
         }
         if (back == 1 && (roles & kNotMoneyBefore)) not_money = true;
@@ -1426,7 +1433,7 @@ void Scanner::Evaluate(size_t k) {
   const size_t after_first = j;
   ReadCurrencyAfter(j, c.currency);
   bool strong = c.currency.Rank() > 0 || m1.factor > 1;
-  Per period = ReadPeriod(j, strong, &c.spanish_period);
+  PayPeriod period = ReadPeriod(j, strong, &c.spanish_period);
 
   // The range partner, if any.
   double low = n1.value * m1.factor;
@@ -1463,18 +1470,19 @@ void Scanner::Evaluate(size_t k) {
       j = j2;
       if (IsPunct(At(j), '+') && !At(j)->space_before) ++j;
       after_second = j;
+      consumed_ = j - 1;  // The partner is part of this expression.
       if (cur2.Rank() > c.currency.Rank()) c.currency = cur2;
       ReadCurrencyAfter(j, c.currency);
       strong = strong || c.currency.Rank() > 0 || m2.factor > 1;
-      const Per p2 = ReadPeriod(j, strong, &c.spanish_period);
-      if (p2 != Per::kNone) period = p2;
+      const PayPeriod p2 = ReadPeriod(j, strong, &c.spanish_period);
+      if (p2 != PayPeriod::kNone) period = p2;
     } else {
       n2 = nullptr;
     }
   }
-  if (period == Per::kNone) period = period_before;
+  if (period == PayPeriod::kNone) period = period_before;
   if (lpa) {
-    if (period == Per::kNone) period = Per::kYear;
+    if (period == PayPeriod::kNone) period = PayPeriod::kYear;
     if (c.currency.Rank() < 3) c.currency.code = "INR";
   }
   strong = strong || c.currency.Rank() > 0;
@@ -1484,7 +1492,7 @@ void Scanner::Evaluate(size_t k) {
   if (range && TrapAt(after_second, strong)) return;
 
   // "$5,000 total", "R$ 3.000 por projeto": a price for the work.
-  if (period == Per::kNone) {
+  if (period == PayPeriod::kNone) {
     const Token* t = At(j);
     if (IsWord(t, "total") || HasRole(t, kProject) ||
         (HasRole(t, kPrep) && HasRole(At(j + 1), kProject))) {
@@ -1527,18 +1535,19 @@ void Scanner::Evaluate(size_t k) {
     // ("The range is 140 to 160"); only a rate keyword settles it.
     const bool sized = m1.factor > 1 || n1.grouped || high >= 1000 ||
                        (range && last_pay_rate_);
-    if (period == Per::kNone && !(near_pay && sized)) return;
+    if (period == PayPeriod::kNone && !(near_pay && sized)) return;
   }
 
   // A small figure with neither a period nor a pay keyword is a price or a
   // count ("$1", "a $5 voucher"), not pay.
-  if (period == Per::kNone && high < 100 && pay_distance > 120 && !pay_after) {
+  if (period == PayPeriod::kNone && high < 100 && pay_distance > 120 &&
+      !pay_after) {
     return;
   }
 
   int score = 0;
   if (explicit_currency) score += 5;
-  if (period != Per::kNone) score += 3;
+  if (period != PayPeriod::kNone) score += 3;
   if (range) score += 1;
   if (m1.factor > 1 || n1.grouped || high >= 1000) score += 1;
   if (up_to) score += 1;
@@ -1557,7 +1566,6 @@ void Scanner::Evaluate(size_t k) {
   c.k_style = k_style;
   c.rate_keyword = last_pay_rate_ && pay_distance <= 60;
   c.score = score;
-  if (range) consumed_ = after_second - 1;
   Keep(c);
 }
 
@@ -1584,20 +1592,20 @@ bool LooksLocal(const Candidate& c, Country country) {
   const double t = Info(country).peso_threshold;
   if (t <= 0) return false;
   switch (c.period) {
-    case Per::kNone:
+    case PayPeriod::kNone:
       return !c.k_style && c.high >= t;
-    case Per::kMonth:
+    case PayPeriod::kMonth:
       return c.high >= t;
-    case Per::kHalfMonth:
+    case PayPeriod::kHalfMonth:
       return c.high >= t / 2;
-    case Per::kWeek:
+    case PayPeriod::kWeek:
       return c.high >= t / 4;
-    case Per::kYear:
+    case PayPeriod::kYear:
       return c.high >= 30 * t;
-    case Per::kDay:
-      return c.high * PeriodsPerYear(Per::kDay) > 5e5;
-    case Per::kHour:
-      return c.high * PeriodsPerYear(Per::kHour) > 5e5;
+    case PayPeriod::kDay:
+      return c.high * PeriodsPerYear(PayPeriod::kDay) > 5e5;
+    case PayPeriod::kHour:
+      return c.high * PeriodsPerYear(PayPeriod::kHour) > 5e5;
   }
   return false;
 }
@@ -1610,29 +1618,30 @@ bool LooksLocal(const Candidate& c, Country country) {
 //   1,500 .. 20,000  month  ("USD 4,500", "R$ 14.000", "ARS 2.800.000",
 //                    "$60,000 MXN": monthly pay in LATAM)
 //   >= 20,000        year   ("$120k", "€90k", "CAD 160k")
-Per InferPeriod(double high_usd, bool day_rate_context) {
-  if (high_usd < 300) return Per::kHour;
-  if (high_usd < 1500) return day_rate_context ? Per::kDay : Per::kMonth;
-  if (high_usd < 20000) return Per::kMonth;
-  return Per::kYear;
+PayPeriod InferPeriod(double high_usd, bool day_rate_context) {
+  if (high_usd < 300) return PayPeriod::kHour;
+  if (high_usd < 1500)
+    return day_rate_context ? PayPeriod::kDay : PayPeriod::kMonth;
+  if (high_usd < 20000) return PayPeriod::kMonth;
+  return PayPeriod::kYear;
 }
 
 bool IsDayRateCurrency(std::string_view code) {
   return code == "GBP" || code == "EUR" || code == "CHF";
 }
 
-SalaryPeriod ToSalaryPeriod(Per p) {
+SalaryPeriod ToSalaryPeriod(PayPeriod p) {
   switch (p) {
-    case Per::kHour:
+    case PayPeriod::kHour:
       return SalaryPeriod::kHour;
-    case Per::kDay:
+    case PayPeriod::kDay:
       return SalaryPeriod::kDay;
-    case Per::kMonth:
-    case Per::kHalfMonth:
+    case PayPeriod::kMonth:
+    case PayPeriod::kHalfMonth:
       return SalaryPeriod::kMonth;
-    case Per::kNone:
-    case Per::kWeek:
-    case Per::kYear:
+    case PayPeriod::kNone:
+    case PayPeriod::kWeek:
+    case PayPeriod::kYear:
       break;
   }
   return SalaryPeriod::kYear;
@@ -1665,7 +1674,9 @@ std::optional<Salary> Resolve(const Candidate& c, const DocContext& doc,
         code = doc.pesos || LooksLocal(c, peso_country)
                    ? Info(peso_country).currency
                    : "USD";
-      } else if (c.spanish_period && c.high >= 20000 && c.high < 200000) {
+      } else if (const double monthly =
+                     c.period == PayPeriod::kHalfMonth ? 2 * c.high : c.high;
+                 c.spanish_period && monthly >= 20000 && monthly < 200000) {
         // "$45.000 mensuales" with no country: tens of thousands a month
         // is a Mexican peso salary, never a US-dollar one.
         code = "MXN";
@@ -1693,19 +1704,19 @@ std::optional<Salary> Resolve(const Candidate& c, const DocContext& doc,
 
   double low = c.low;
   double high = c.high;
-  Per period = c.period;
-  if (period == Per::kWeek) {
+  PayPeriod period = c.period;
+  if (period == PayPeriod::kWeek) {
     low *= 52;
     high *= 52;
-    period = Per::kYear;
-  } else if (period == Per::kHalfMonth) {
+    period = PayPeriod::kYear;
+  } else if (period == PayPeriod::kHalfMonth) {
     low *= 2;
     high *= 2;
-    period = Per::kMonth;
+    period = PayPeriod::kMonth;
   }
   if (low > high) std::swap(low, high);
   const double rate = DefaultUsdPerUnit(code);
-  if (period == Per::kNone) {
+  if (period == PayPeriod::kNone) {
     period = InferPeriod(
         high * (rate > 0 ? rate : 1),
         c.rate_keyword || (doc.contract && IsDayRateCurrency(code)));

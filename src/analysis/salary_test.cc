@@ -199,6 +199,7 @@ constexpr Case kFormats[] = {
     {"Sueldo: $35,000 mensuales", "MX", "35000-35000 MXN/month"},
     {"Sueldo: $35,000 mensuales", "es-MX", "35000-35000 MXN/month"},
     {"Sueldo: $15,000 quincenales", "MX", "30000-30000 MXN/month"},
+    {"Sueldo: $15,000 quincenales", "", "30000-30000 MXN/month"},
     {"Sueldo: $4,500 USD al mes", "MX", "4500-4500 USD/month"},
     {"USD 4,500/month, remote from Mexico", "", "4500-4500 USD/month"},
     {"Sueldo: $1.500.000 brutos mensuales", "AR", "1500000-1500000 ARS/month"},
@@ -241,6 +242,39 @@ constexpr Case kFormats[] = {
     {"Salário: R$ 14.000 + VR de R$ 1.200", "", "14000-14000 BRL/month"},
     {"Rate: $80/hr for a 6-month contract, 40 hours per week", "",
      "80-80 USD/hour"},
+    {"Hi there! We're at $20M ARR and growing 3x YoY. Engineers here earn "
+     "$180k-$230k.",
+     "", "180000-230000 USD/year"},
+    {"We are a Series A startup ($15M from Sequoia) paying $150k-$180k.", "",
+     "150000-180000 USD/year"},
+    {"Compensation: $60-70/hour on W2 or $75-85/hour C2C.", "",
+     "60-70 USD/hour"},
+    {"O salário é de R$ 6.500 por mês, com vale-refeição de R$ 800.", "",
+     "6500-6500 BRL/month"},
+    {"We offer 70.000 - 90.000 EUR gross/year. Relocation to Berlin "
+     "supported (€5,000 relocation bonus).",
+     "", "70000-90000 EUR/year"},
+    {"We can go up to 140k for the right person.", "",
+     "140000-140000 USD/year"},
+    // Currency from a code next to "$", from the text, from the hint.
+    {"MXN $40,000", "", "40000-40000 MXN/month"},
+    {"CAD $120k base", "", "120000-120000 CAD/year"},
+    {"Sueldo: $38.000 - $45.000 brutos mensuales", "", "38000-45000 MXN/month"},
+    {"Paga de 40 a 50 mil pesos al mes (CDMX)", "", "40000-50000 MXN/month"},
+    {"Hola Pedro, vacante Data Analyst en Santiago, renta líquida "
+     "$1.800.000 - $2.200.000 mensuales.",
+     "", "1800000-2200000 CLP/month"},
+    {"Hola Ana! Buscamos Backend Sr. Remoto desde Argentina. Sueldo: "
+     "$3.000.000 a $3.500.000 brutos.",
+     "", "3000000-3500000 ARS/month"},
+    {"Sueldo: $2.800.000 brutos", "AR", "2800000-2800000 ARS/month"},
+    {"Pagamos até 25k/mês PJ", "", "25000-25000 BRL/month"},
+    {"Salário: 14.000 a 17.000", "pt", "14000-17000 BRL/month"},
+    {"Salário: 14.000 a 17.000", "pt-BR", "14000-17000 BRL/month"},
+    {"Salary: 14.000 a 17.000", "pt-PT", "14000-17000 EUR/month"},
+    {"Salary: 120k-150k", "es", "120000-150000 USD/year"},
+    {"Salary: $120k-$150k", "MX", "120000-150000 USD/year"},
+    {"USD 5,000/month (approx. R$ 27.000)", "", "5000-5000 USD/month"},
 };
 
 // ---------------------------------------------------------------------------
@@ -302,6 +336,16 @@ constexpr Case kTraps[] = {
     {"Email me at jess@tillerdb.com or call +1 704 555 0142", "", "none"},
     {"Python 3.11, Django 4.2 and React 18", "", "none"},
     {"Version 2.1.3 released on 15.10.2024", "", "none"},
+    {"The budget for this project is $5,000 total.", "", "none"},
+    {"Preço fechado: R$ 3.000 por projeto", "", "none"},
+    {"The range is 140 to 160.", "", "none"},
+    {"Sueldo 1.2M", "", "none"},
+    {"Sueldo neto: $1.300.000", "", "none"},
+    {"We offer a $10,000 annual learning budget", "", "none"},
+    {"$2,000 monthly stipend", "", "none"},
+    {"Salary: mid six figures", "", "none"},
+    {"Our 401k matches 4%", "", "none"},
+    {"Team of 12 engineers across 3 countries, 2 offices", "", "none"},
 };
 
 // ---------------------------------------------------------------------------
@@ -499,6 +543,18 @@ TEST(SalaryHostileTest, TenMegabytesOfARealMessage) {
   s.reserve(kTenMegabytes + message.size());
   while (s.size() < kTenMegabytes) s += message;
   EXPECT_EQ(Describe(ParseSalary(s)), "210000-250000 USD/year");
+}
+
+// Tokens flow through a fixed window: wherever the offer falls relative
+// to the window's edges, the answer is the same.
+TEST(SalaryWindowTest, OfferFoundAtEveryOffset) {
+  for (int filler = 0; filler < 700; ++filler) {
+    std::string s;
+    for (int i = 0; i < filler; ++i) s += i % 7 == 0 ? "3 squads, " : "word ";
+    s += "Comp: $120k-$150k base + bonus, 40h/week.";
+    for (int i = 0; i < 60; ++i) s += " filler";
+    ASSERT_EQ(Describe(ParseSalary(s)), "120000-150000 USD/year") << filler;
+  }
 }
 
 TEST(SalaryHostileTest, EmptyAndTinyInputs) {
