@@ -774,7 +774,10 @@ bool IsRoleStop(std::string_view w) {
        "hybrid",    "hibrido",  "onsite",     "based",    "full",   "part",
        "freelance", "contract", "contractor", "first",    "our",    "un",
        "una",       "um",       "uma",        "el",       "la",     "i",
-       "job",       "team",     "equipo",     "time",     "tiempo"});
+       "job",       "team",     "equipo",     "time",     "tiempo",    "buscamos", "busca", "buscando", "hiring", "seeking",
+       "contratando", "procuramos", "necesitamos", "precisamos", "need",
+       "needs", "join", "sumando", "incorporar", "estamos", "hi", "hola",
+       "oi", "hey", "new", "nuevo", "nueva", "nova", "novo"});
 }
 
 // Recruiters' titles are not the role on offer.
