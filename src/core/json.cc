@@ -1,5 +1,7 @@
 #include "core/json.h"
 
+#include "core/internal/wire_names.h"
+
 #include <cmath>
 #include <cstdint>
 #include <exception>
@@ -209,18 +211,8 @@ absl::Status ReadStringList(const json& object, absl::string_view key,
 template <typename E>
 using EnumParser = std::optional<E> (*)(std::string_view);
 
-// Lists the wire names in the error so the fix is obvious. Enums are
-// contiguous from zero and ToString of the first value past the end is empty.
-template <typename E>
-std::string WireNames() {
-  std::vector<std::string> names;
-  for (int i = 0;; ++i) {
-    std::string_view name = ToString(static_cast<E>(i));
-    if (name.empty()) break;
-    names.emplace_back(name);
-  }
-  return absl::StrJoin(names, ", ");
-}
+// Lists the wire names in the error so the fix is obvious.
+using internal::WireNames;
 
 template <typename E>
 absl::Status ReadEnum(const json& object, absl::string_view key,

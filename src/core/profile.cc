@@ -1,5 +1,7 @@
 #include "core/profile.h"
 
+#include "core/internal/wire_names.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <exception>
@@ -122,17 +124,7 @@ std::string Quote(absl::string_view value) {
                       value.size() > kMaxEchoed ? "...\"" : "\"");
 }
 
-template <typename E>
-std::string WireNames() {
-  std::vector<std::string> names;
-  // Enums are contiguous from zero; ToString past the last value is empty.
-  for (int i = 0;; ++i) {
-    std::string_view name = ToString(static_cast<E>(i));
-    if (name.empty()) break;
-    names.emplace_back(name);
-  }
-  return absl::StrJoin(names, ", ");
-}
+using internal::WireNames;
 
 std::string AsciiLower(absl::string_view s) {
   std::string out(s);
