@@ -558,8 +558,19 @@ CompanyFacts FindCompany(const Context& c) {
   // "<self words> at|en|na|from|de Acme", "At Acme we", "Desde Acme".
   for (size_t i = 0; i + 1 < doc.tokens.size() && !self; ++i) {
     const std::string_view w = doc.Text(i);
+    // "We're Parcelly, a Series A start-up", "Somos Yaguareté Software y
+    // estamos buscando": the firm names itself.
+    const bool we_are = AnyOf(w, {"somos"}) ||
+                        (w == "re" && i > 0 && doc.Text(i - 1) == "we") ||
+                        (w == "are" && i > 0 && doc.Text(i - 1) == "we");
+    if (we_are) {
+      if (auto n = CompanyAfter(doc, i + 1)) {
+        if (!InSignature(c, n->first)) self = n;
+      }
+      continue;
+    }
     if (!AnyOf(w, {"at", "en", "na", "no", "em", "from", "desde", "with", "of",
-                   "de", "for"})) {
+                   "de", "for", "da", "do"})) {
       continue;
     }
     if (doc.BreakAfter(i)) continue;
@@ -582,19 +593,21 @@ CompanyFacts FindCompany(const Context& c) {
       self_context = true;
     }
     if (!self_context) continue;
-    if (AnyOf(w, {"de", "of", "with", "for"})) {
+    if (AnyOf(w, {"de", "of", "with", "for", "da", "do"})) {
       // "Soy Nahuel de Tinta Protocol", "CEO of Tessellate", "recruiter with
       // Keystone": only right after a name or a title word.
       if (i == 0) continue;
       const std::string_view prev = doc.Text(i - 1);
-      const bool after_name = doc.tokens[i - 1].capitalized && i >= 2 &&
-                              AnyOf(doc.Text(i - 2), {"soy", "sou", "im"});
+      const bool after_name =
+          (doc.tokens[i - 1].capitalized && i >= 2 &&
+           AnyOf(doc.Text(i - 2), {"soy", "sou", "im"})) ||
+          (!c.sender_first.empty() && doc.Text(i - 1) == c.sender_first);
       const bool after_title =
           AnyOf(prev, {"ceo", "cto", "founder", "cofounder", "recruiter",
                        "partner", "parte", "manager", "lead", "head",
                        "talento", "talent", "reclutamiento", "seleccion",
                        "rrhh", "humanos", "people", "recrutamento",
-                       "recruiting", "hiring"});
+                       "recruiting", "hiring", "sou", "soy"});
       if (!after_name && !after_title) continue;
     }
     if (AnyOf(w, {"at", "en", "na", "no", "em"}) &&
@@ -807,7 +820,7 @@ bool TitleToken(const Doc& doc, size_t k) {
            (t.capitalized || doc.Text(k + 1) == "stack");
   }
   if (IsRoleStop(w) && !IsSeniorityWord(w) && !IsRoleHead(w)) return false;
-  return t.capitalized || IsSeniorityWord(w) || IsRoleHead(w);
+  return t.has_upper || IsSeniorityWord(w) || IsRoleHead(w);
 }
 
 // Gaps inside a title: "Sr. SRE", ".NET", "Back-end", "Ingeniero/a",

@@ -85,6 +85,11 @@ Doc MakeDoc(std::string_view raw) {
     t.end = static_cast<uint32_t>(i);
     const size_t raw_begin = doc.folded.origin[t.begin];
     t.capitalized = IsUpperAt(raw, raw_begin);
+    t.has_upper = t.capitalized;
+    for (size_t k = raw_begin; !t.has_upper && k < doc.folded.origin[t.end];
+         ++k) {
+      t.has_upper = raw[k] >= 'A' && raw[k] <= 'Z';
+    }
     if (t.capitalized && t.end - t.begin >= 2) {
       const size_t raw_end = doc.folded.origin[t.end];
       t.all_caps = true;

@@ -20,6 +20,7 @@ struct Token {
   bool capitalized = false;  // First letter upper-case as written.
   bool all_caps = false;     // Every letter upper-case as written (>= 2).
   bool has_letter = false;
+  bool has_upper = false;  // Any letter upper-case as written ("iOS").
 };
 
 // A text prepared for the rules. Holds a view of `raw`: the caller keeps the
