@@ -41,10 +41,10 @@ class CliTest : public ::testing::Test {
   // Runs lia with `args`, feeding `stdin_path` (or nothing).
   CliRun Lia(const std::string& args, const std::string& stdin_path = "") {
     const fs::path out = dir_ / "out.txt", err = dir_ / "err.txt";
-    std::string cmd = std::string("cd ") + dir_.string() + " && env -u LIA_PROFILE " +
-                      LIA_BINARY + " " + args + " < " +
-                      (stdin_path.empty() ? "/dev/null" : stdin_path) + " > " +
-                      out.string() + " 2> " + err.string();
+    std::string cmd = std::string("cd ") + dir_.string() +
+                      " && env -u LIA_PROFILE " + LIA_BINARY + " " + args +
+                      " < " + (stdin_path.empty() ? "/dev/null" : stdin_path) +
+                      " > " + out.string() + " 2> " + err.string();
     const int status = std::system(cmd.c_str());
     CliRun run;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -119,8 +119,8 @@ TEST_F(CliTest, JsonlEchoesIdsAndReportsBadLines) {
 }
 
 TEST_F(CliTest, BadProfileNamesFieldAndLine) {
-  const fs::path profile = Write(
-      "profile.yaml", "name: Ana\nminimum_salary_usd: lots\n");
+  const fs::path profile =
+      Write("profile.yaml", "name: Ana\nminimum_salary_usd: lots\n");
   const fs::path in = Write("msg.txt", "hello");
   const CliRun run = Lia("analyze --profile " + profile.string(), in.string());
   EXPECT_EQ(run.exit_code, 2);

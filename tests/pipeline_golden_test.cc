@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "analysis/pipeline.h"
@@ -88,14 +88,14 @@ TEST_P(PipelineGoldenTest, MatchesLabels) {
       continue;
     }
     const std::string a = Norm(want), b = Norm(have);
-    const bool contained = std::string(field) != "company" && !b.empty() &&
-                           (a.find(b) != std::string::npos ||
-                            b.find(a) != std::string::npos);
+    const bool contained =
+        std::string(field) != "company" && !b.empty() &&
+        (a.find(b) != std::string::npos || b.find(a) != std::string::npos);
     EXPECT_TRUE(a == b || contained)
         << id << " " << field << ": want " << want << ", got " << have;
   }
-  for (const char* field : {"seniority", "remote_policy", "job_type",
-                            "work_week", "agency"}) {
+  for (const char* field :
+       {"seniority", "remote_policy", "job_type", "work_week", "agency"}) {
     if (!c.expected.contains(field)) continue;
     EXPECT_EQ(Norm(extracted[field]), Norm(c.expected[field]))
         << id << " " << field;

@@ -25,7 +25,8 @@ struct Case {
 core::Message MakeMessage(const Case& c) {
   core::Message m;
   m.text = c.text;
-  for (const auto& [from, text] : c.thread) m.thread.push_back({from, text, ""});
+  for (const auto& [from, text] : c.thread)
+    m.thread.push_back({from, text, ""});
   return m;
 }
 
@@ -39,9 +40,11 @@ const std::vector<std::pair<Speaker, std::string>> kDeclined = {
 TEST(ClassifierTest, ClassifiesConversationStateAndQuestion) {
   const Case cases[] = {
       // First messages are opportunities, even short pings.
-      {{}, "Hi Kevin, open to a Sr. SRE role on-site in Chicago? Up to $175k.",
+      {{},
+       "Hi Kevin, open to a Sr. SRE role on-site in Chicago? Up to $175k.",
        ConversationState::kNewOpportunity},
-      {{}, "Hola! Buscamos Dev Go Sr, 100% remoto. ¿Te interesa?",
+      {{},
+       "Hola! Buscamos Dev Go Sr, 100% remoto. ¿Te interesa?",
        ConversationState::kNewOpportunity},
       // A new role later in a conversation.
       {kDeclined,
@@ -50,7 +53,8 @@ TEST(ClassifierTest, ClassifiesConversationStateAndQuestion) {
        "Databricks, dbt and Snowflake. Would you like to discuss?",
        ConversationState::kNewOpportunity},
       // Courtesy closes, short and long, in three languages.
-      {kDeclined, "No worries, best of luck!", ConversationState::kCourtesyClose},
+      {kDeclined, "No worries, best of luck!",
+       ConversationState::kCourtesyClose},
       {kDeclined, "Congrats on the new role! 🎉 Let's stay in touch.",
        ConversationState::kCourtesyClose},
       {kDeclined,

@@ -540,9 +540,9 @@ CompanyFacts FindCompany(const Context& c) {
         size_t s = start - 1;
         while (s > 0 && !doc.BreakAfter(s - 1) && start - s < 5) --s;
         clause_start = (s == 0 || doc.BreakAfter(s - 1)) &&
-                       AnyOf(doc.Text(s), {"hi", "hello", "hey", "dear", "hola",
-                                           "ola", "oi", "buenas", "good",
-                                           "buenos", "bom", "boa"});
+                       AnyOf(doc.Text(s),
+                             {"hi", "hello", "hey", "dear", "hola", "ola", "oi",
+                              "buenas", "good", "buenos", "bom", "boa"});
       }
       if (start > 0 && !doc.BreakAfter(start - 1) && !clause_start) {
         // Mid-sentence: "a company in Charlotte, NC, is looking" is no name.
@@ -602,12 +602,13 @@ CompanyFacts FindCompany(const Context& c) {
           (doc.tokens[i - 1].capitalized && i >= 2 &&
            AnyOf(doc.Text(i - 2), {"soy", "sou", "im"})) ||
           (!c.sender_first.empty() && doc.Text(i - 1) == c.sender_first);
-      const bool after_title =
-          AnyOf(prev, {"ceo", "cto", "founder", "cofounder", "recruiter",
-                       "partner", "parte", "manager", "lead", "head",
-                       "talento", "talent", "reclutamiento", "seleccion",
-                       "rrhh", "humanos", "people", "recrutamento",
-                       "recruiting", "hiring", "sou", "soy"});
+      const bool after_title = AnyOf(
+          prev,
+          {"ceo",     "cto",    "founder",       "cofounder",  "recruiter",
+           "partner", "parte",  "manager",       "lead",       "head",
+           "talento", "talent", "reclutamiento", "seleccion",  "rrhh",
+           "humanos", "people", "recrutamento",  "recruiting", "hiring",
+           "sou",     "soy"});
       if (!after_name && !after_title) continue;
     }
     if (AnyOf(w, {"at", "en", "na", "no", "em"}) &&
@@ -777,20 +778,23 @@ bool IsSeniorityWord(std::string_view w) {
 // Words that end a role phrase even when capitalised.
 bool IsRoleStop(std::string_view w) {
   return AnyOf(
-      w,
-      {"for",       "to",       "para",       "con",      "en",     "in",
-       "at",        "with",     "on",         "who",      "que",    "no",
-       "na",        "em",       "com",        "position", "role",   "opening",
-       "hire",      "vacancy",  "posicion",   "puesto",   "vaga",   "we",
-       "you",       "our",      "the",        "a",        "an",     "is",
-       "and",       "y",        "o",          "or",       "remote", "remoto",
-       "hybrid",    "hibrido",  "onsite",     "based",    "full",   "part",
-       "freelance", "contract", "contractor", "first",    "our",    "un",
-       "una",       "um",       "uma",        "el",       "la",     "i",
-       "job",       "team",     "equipo",     "time",     "tiempo",    "buscamos", "busca", "buscando", "hiring", "seeking",
-       "contratando", "procuramos", "necesitamos", "precisamos", "need",
-       "needs", "join", "sumando", "incorporar", "estamos", "hi", "hola",
-       "oi", "hey", "new", "nuevo", "nueva", "nova", "novo"});
+      w, {"for",        "to",          "para",       "con",      "en",
+          "in",         "at",          "with",       "on",       "who",
+          "que",        "no",          "na",         "em",       "com",
+          "position",   "role",        "opening",    "hire",     "vacancy",
+          "posicion",   "puesto",      "vaga",       "we",       "you",
+          "our",        "the",         "a",          "an",       "is",
+          "and",        "y",           "o",          "or",       "remote",
+          "remoto",     "hybrid",      "hibrido",    "onsite",   "based",
+          "full",       "part",        "freelance",  "contract", "contractor",
+          "first",      "our",         "un",         "una",      "um",
+          "uma",        "el",          "la",         "i",        "job",
+          "team",       "equipo",      "time",       "tiempo",   "buscamos",
+          "busca",      "buscando",    "hiring",     "seeking",  "contratando",
+          "procuramos", "necesitamos", "precisamos", "need",     "needs",
+          "join",       "sumando",     "incorporar", "estamos",  "hi",
+          "hola",       "oi",          "hey",        "new",      "nuevo",
+          "nueva",      "nova",        "novo"});
 }
 
 // Recruiters' titles are not the role on offer.
@@ -860,16 +864,17 @@ RoleCandidate ExpandRole(const Doc& doc, size_t head) {
       continue;
     }
     if (TitleGap(gap) && gap.back() == ' ' && IsLowerConnector(next) &&
-        k + 2 < doc.tokens.size() &&
-        doc.Gap(k + 1) == " " && doc.tokens[k + 2].capitalized &&
+        k + 2 < doc.tokens.size() && doc.Gap(k + 1) == " " &&
+        doc.tokens[k + 2].capitalized &&
         AnyOf(next, {"de", "of", "da", "do"})) {
       k += 2;
       r.last = k;
       continue;
     }
     // "Back-end", "Full-stack": a hyphenated word is one word.
-    if (gap == "-" || (TitleGap(gap) && gap.find('(') == std::string_view::npos &&
-                       TitleToken(doc, k + 1))) {
+    if (gap == "-" ||
+        (TitleGap(gap) && gap.find('(') == std::string_view::npos &&
+         TitleToken(doc, k + 1))) {
       ++k;
       r.last = k;
       continue;

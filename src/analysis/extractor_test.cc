@@ -17,9 +17,9 @@ core::Extraction ExtractNew(const std::string& text,
   message.text = text;
   message.sender = sender;
   static const auto* extractor = NewRulesExtractor().release();
-  absl::StatusOr<core::Extraction> out = extractor->Extract(
-      StageInput{message, core::Language::kEnglish},
-      core::ConversationState::kNewOpportunity);
+  absl::StatusOr<core::Extraction> out =
+      extractor->Extract(StageInput{message, core::Language::kEnglish},
+                         core::ConversationState::kNewOpportunity);
   EXPECT_TRUE(out.ok());
   return out.ok() ? *out : core::Extraction{};
 }
@@ -32,8 +32,8 @@ struct StringCase {
 void ExpectField(const StringCase& c, const std::optional<std::string>& got,
                  const char* field) {
   if (c.expected == nullptr) {
-    EXPECT_FALSE(got.has_value()) << field << " of: " << c.text << "\n got "
-                                  << got.value_or("");
+    EXPECT_FALSE(got.has_value())
+        << field << " of: " << c.text << "\n got " << got.value_or("");
   } else {
     EXPECT_EQ(got.value_or("<none>"), c.expected) << field << " of: " << c.text;
   }
@@ -64,9 +64,9 @@ TEST(ExtractorTest, FindsTheHiringCompanyNotTheAgencyOrMeetingTool) {
        "Lúmina Seguros"},
       {"Sou recrutadora na Fintrix e temos uma vaga de Dev Pleno.", "Fintrix"},
       {"A Nuvem Azul está contratando Dev Front-end.", "Nuvem Azul"},
-      {"Role: Data Engineer\nCompany: confidential\nLocation: Remote",
-       nullptr},
-      {"We're hiring a Developer Advocate. Write to jess@tillerdb.com", "Tillerdb"},
+      {"Role: Data Engineer\nCompany: confidential\nLocation: Remote", nullptr},
+      {"We're hiring a Developer Advocate. Write to jess@tillerdb.com",
+       "Tillerdb"},
       {"We're hiring a Developer Advocate. Write to jess@gmail.com", nullptr},
       {"Tenemos una busqueda para un cliente: Desarrollador Mobile SSR.",
        nullptr},
@@ -229,9 +229,9 @@ TEST(ExtractorTest, ReadsOnlyTheNewestMessage) {
       {core::Speaker::kCandidate,
        "I'm a Senior Rust developer in Berlin earning €90k, remote only.", ""});
   static const auto* extractor = NewRulesExtractor().release();
-  absl::StatusOr<core::Extraction> out = extractor->Extract(
-      StageInput{message, core::Language::kEnglish},
-      core::ConversationState::kFollowUp);
+  absl::StatusOr<core::Extraction> out =
+      extractor->Extract(StageInput{message, core::Language::kEnglish},
+                         core::ConversationState::kFollowUp);
   ASSERT_TRUE(out.ok());
   EXPECT_TRUE(out->tech_stack.empty());
   EXPECT_FALSE(out->salary.has_value());

@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include <string>
 #include <algorithm>
 #include <atomic>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -50,9 +50,8 @@ TEST(PipelineTest, RunsEveryStageAndNamesTheEngines) {
   EXPECT_EQ(a->extraction.salary->yearly_usd_max, 185000);
   EXPECT_FALSE(a->filters.empty() && a->scores.total == 0);
   EXPECT_EQ(a->scores.total,
-            std::clamp(a->scores.tech + a->scores.salary +
-                           a->scores.seniority + a->scores.company -
-                           a->scores.penalty,
+            std::clamp(a->scores.tech + a->scores.salary + a->scores.seniority +
+                           a->scores.company - a->scores.penalty,
                        0, 100));
   EXPECT_EQ(a->engines.at("classify"), "rules");
   EXPECT_EQ(a->engines.at("extract"), "rules");

@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "analysis/tech_lexicon.h"
 #include "analysis/internal/strings.h"
+#include "analysis/tech_lexicon.h"
 #include "analysis/text.h"
 
 namespace lia::analysis {

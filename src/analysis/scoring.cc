@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "analysis/tech_lexicon.h"
 #include "analysis/internal/strings.h"
+#include "analysis/tech_lexicon.h"
 #include "analysis/text.h"
 
 // Every number below is documented, with worked examples, in docs/scoring.md;

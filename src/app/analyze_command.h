@@ -17,9 +17,9 @@ struct AnalyzeOptions {
 // Exit codes, stable for scripts.
 enum AnalyzeExit : int {
   kAnalyzeOk = 0,
-  kAnalyzeUsage = 1,        // Bad arguments (CLI11 reports these).
-  kAnalyzeBadInput = 2,     // Unreadable input, or a bad profile.
-  kAnalyzeSomeFailed = 3,   // --jsonl: some lines were not analysed.
+  kAnalyzeUsage = 1,       // Bad arguments (CLI11 reports these).
+  kAnalyzeBadInput = 2,    // Unreadable input, or a bad profile.
+  kAnalyzeSomeFailed = 3,  // --jsonl: some lines were not analysed.
 };
 
 // Runs the command; writes results to `out` and diagnostics to `err`.
