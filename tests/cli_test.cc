@@ -42,9 +42,10 @@ class CliTest : public ::testing::Test {
   CliRun Lia(const std::string& args, const std::string& stdin_path = "") {
     const fs::path out = dir_ / "out.txt", err = dir_ / "err.txt";
     std::string cmd = std::string("cd ") + dir_.string() +
-                      " && env -u LIA_PROFILE " + LIA_BINARY + " " + args +
-                      " < " + (stdin_path.empty() ? "/dev/null" : stdin_path) +
-                      " > " + out.string() + " 2> " + err.string();
+                      " && env -u LIA_PROFILE -u LIA_CONFIG " + LIA_BINARY +
+                      " " + args + " < " +
+                      (stdin_path.empty() ? "/dev/null" : stdin_path) + " > " +
+                      out.string() + " 2> " + err.string();
     const int status = std::system(cmd.c_str());
     CliRun run;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -126,6 +127,26 @@ TEST_F(CliTest, BadProfileNamesFieldAndLine) {
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("minimum_salary_usd"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("line 2"), std::string::npos) << run.err;
+}
+
+TEST_F(CliTest, ConfigFileSetsTierThresholds) {
+  const fs::path in =
+      Write("msg.txt", "Hi! Acme is hiring a Junior PHP Developer, on-site.");
+  const CliRun plain = Lia("analyze", in.string());
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_NE(nlohmann::json::parse(plain.out)["tier"], "HIGH_PRIORITY");
+
+  const fs::path config = Write(
+      "lia.toml", "[tiers]\nhigh_priority = 0\ninteresting = 0\nlow = 0\n");
+  const CliRun tuned = Lia("analyze --config " + config.string(), in.string());
+  ASSERT_EQ(tuned.exit_code, 0) << tuned.err;
+  EXPECT_EQ(nlohmann::json::parse(tuned.out)["tier"], "HIGH_PRIORITY");
+
+  const fs::path bad = Write("bad.toml", "[tiers]\nlow = 500\n");
+  const CliRun refused = Lia("analyze --config " + bad.string(), in.string());
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("tiers.low"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("line 2"), std::string::npos) << refused.err;
 }
 
 TEST_F(CliTest, MissingInputFileIsAClearError) {

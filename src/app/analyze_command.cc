@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "analysis/pipeline.h"
+#include "app/config.h"
 #include "core/json.h"
 #include "core/profile.h"
 
@@ -63,6 +64,13 @@ int RunAnalyze(const AnalyzeOptions& options, std::istream& in,
     return kAnalyzeBadInput;
   }
 
+  absl::StatusOr<analysis::PipelineOptions> config =
+      ResolveConfig(options.config_path);
+  if (!config.ok()) {
+    err << "lia analyze: " << config.status().message() << "\n";
+    return kAnalyzeBadInput;
+  }
+
   std::ifstream file;
   std::istream* input = &in;
   if (!options.input_path.empty() && options.input_path != "-") {
@@ -75,7 +83,7 @@ int RunAnalyze(const AnalyzeOptions& options, std::istream& in,
   }
 
   const std::unique_ptr<analysis::Pipeline> pipeline =
-      analysis::NewRulesPipeline();
+      analysis::NewRulesPipeline(*std::move(config));
 
   if (options.jsonl) {
     int failed = 0;

@@ -10,6 +10,7 @@ namespace lia::app {
 struct AnalyzeOptions {
   std::string input_path;    // Empty or "-": standard input.
   std::string profile_path;  // Empty: $LIA_PROFILE, ./profile.yaml, defaults.
+  std::string config_path;   // Empty: $LIA_CONFIG, ./lia.toml, defaults.
   bool jsonl = false;        // One JSON object per line in and out.
   bool pretty = false;       // Indented JSON (ignored with jsonl).
 };

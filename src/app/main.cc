@@ -4,6 +4,8 @@
 #include <iostream>
 
 #include "app/analyze_command.h"
+#include "app/config.h"
+#include "nlohmann/json.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -27,6 +29,14 @@ int main(int argc, char** argv) {
       "Read one JSON object per line ({\"id\",\"sender\",\"thread\","
       "\"message\"}) and write one analysis per line with the same id.");
   analyze_cmd->add_flag("--pretty", analyze.pretty, "Indent the JSON output.");
+  analyze_cmd->add_option("--config", analyze.config_path,
+                          "Configuration TOML (default: $LIA_CONFIG, "
+                          "./lia.toml, then built-in defaults).");
+
+  std::string config_path;
+  CLI::App* config_cmd = app.add_subcommand(
+      "config", "Print the effective configuration as JSON.");
+  config_cmd->add_option("--config", config_path, "Configuration TOML.");
 
   try {
     app.parse(argc, argv);
@@ -37,6 +47,16 @@ int main(int argc, char** argv) {
   if (analyze_cmd->parsed()) {
     std::ios::sync_with_stdio(false);
     return lia::app::RunAnalyze(analyze, std::cin, std::cout, std::cerr);
+  }
+  if (config_cmd->parsed()) {
+    absl::StatusOr<lia::analysis::PipelineOptions> options =
+        lia::app::ResolveConfig(config_path);
+    if (!options.ok()) {
+      std::cerr << "lia config: " << options.status().message() << "\n";
+      return lia::app::kAnalyzeBadInput;
+    }
+    std::cout << lia::app::ConfigToJson(*options).dump(2) << "\n";
+    return 0;
   }
   return lia::app::kAnalyzeUsage;
 }

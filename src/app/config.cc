@@ -1,0 +1,212 @@
+#include "app/config.h"
+
+#include <toml++/toml.h>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace lia::app {
+namespace {
+
+constexpr size_t kMaxConfigBytes = 1 << 20;
+
+absl::Status Error(const toml::node& node, std::string_view key,
+                   std::string_view problem) {
+  std::ostringstream out;
+  out << "config line " << node.source().begin.line << ": " << key << ": "
+      << problem;
+  return absl::InvalidArgumentError(out.str());
+}
+
+absl::Status ReadInt(const toml::table& table, std::string_view table_name,
+                     std::string_view key, int64_t min, int64_t max, int& out) {
+  const toml::node* node = table.get(key);
+  if (node == nullptr) return absl::OkStatus();
+  const std::string name = std::string(table_name) + "." + std::string(key);
+  const std::optional<int64_t> value = node->value<int64_t>();
+  if (!node->is_integer() || !value || *value < min || *value > max) {
+    return Error(*node, name,
+                 "expected an integer from " + std::to_string(min) + " to " +
+                     std::to_string(max));
+  }
+  out = static_cast<int>(*value);
+  return absl::OkStatus();
+}
+
+// Every key of `table` must be one of `known`: a typo must not silently keep
+// a default.
+absl::Status OnlyKnownKeys(const toml::table& table, std::string_view prefix,
+                           std::initializer_list<std::string_view> known) {
+  for (const auto& [key, node] : table) {
+    bool found = false;
+    for (std::string_view k : known) found = found || key.str() == k;
+    if (!found) {
+      return Error(node,
+                   prefix.empty()
+                       ? std::string(key.str())
+                       : std::string(prefix) + "." + std::string(key.str()),
+                   "unknown key");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Apply(const toml::table& root,
+                   analysis::PipelineOptions& options) {
+  absl::Status status = OnlyKnownKeys(
+      root, "", {"tiers", "scoring", "salary", "exchange_rates", "analysis"});
+  if (!status.ok()) return status;
+  auto table =
+      [&](std::string_view name) -> absl::StatusOr<const toml::table*> {
+    const toml::node* node = root.get(name);
+    if (node == nullptr) return nullptr;
+    if (!node->is_table()) return Error(*node, name, "expected a table");
+    return node->as_table();
+  };
+
+  absl::StatusOr<const toml::table*> tiers = table("tiers");
+  if (!tiers.ok()) return tiers.status();
+  if (*tiers) {
+    status = OnlyKnownKeys(**tiers, "tiers",
+                           {"high_priority", "interesting", "low"});
+    analysis::TierThresholds& t = options.scoring.tiers;
+    if (status.ok())
+      status =
+          ReadInt(**tiers, "tiers", "high_priority", 0, 100, t.high_priority);
+    if (status.ok())
+      status = ReadInt(**tiers, "tiers", "interesting", 0, 100, t.interesting);
+    if (status.ok()) status = ReadInt(**tiers, "tiers", "low", 0, 100, t.low);
+    if (!status.ok()) return status;
+    if (!(t.high_priority >= t.interesting && t.interesting >= t.low)) {
+      return Error(**tiers, "tiers",
+                   "expected high_priority >= interesting >= low");
+    }
+  }
+
+  absl::StatusOr<const toml::table*> scoring = table("scoring");
+  if (!scoring.ok()) return scoring.status();
+  if (*scoring) {
+    status = OnlyKnownKeys(**scoring, "scoring", {"filter_penalty"});
+    if (status.ok()) {
+      status = ReadInt(**scoring, "scoring", "filter_penalty", 0, 100,
+                       options.scoring.filter_penalty);
+    }
+    if (!status.ok()) return status;
+  }
+
+  absl::StatusOr<const toml::table*> salary = table("salary");
+  if (!salary.ok()) return salary.status();
+  if (*salary) {
+    status =
+        OnlyKnownKeys(**salary, "salary", {"hours_per_year", "days_per_year"});
+    if (status.ok()) {
+      status = ReadInt(**salary, "salary", "hours_per_year", 1, 8784,
+                       options.annualization.hours_per_year);
+    }
+    if (status.ok()) {
+      status = ReadInt(**salary, "salary", "days_per_year", 1, 366,
+                       options.annualization.days_per_year);
+    }
+    if (!status.ok()) return status;
+  }
+
+  absl::StatusOr<const toml::table*> rates = table("exchange_rates");
+  if (!rates.ok()) return rates.status();
+  if (*rates) {
+    for (const auto& [key, node] : **rates) {
+      const std::string code(key.str());
+      const std::string name = "exchange_rates." + code;
+      bool iso = code.size() == 3;
+      for (char c : code) iso = iso && c >= 'A' && c <= 'Z';
+      if (!iso) return Error(node, name, "expected an ISO 4217 code (EUR)");
+      const std::optional<double> value = node.value<double>();
+      if (!value || !(*value > 0) || *value > 1e6) {
+        return Error(node, name,
+                     "expected a positive number of US dollars per unit");
+      }
+      options.exchange_rates.usd_per_unit[code] = *value;
+    }
+  }
+
+  absl::StatusOr<const toml::table*> limits = table("analysis");
+  if (!limits.ok()) return limits.status();
+  if (*limits) {
+    status = OnlyKnownKeys(**limits, "analysis", {"max_message_bytes"});
+    int max_bytes = static_cast<int>(options.max_message_bytes);
+    if (status.ok()) {
+      status = ReadInt(**limits, "analysis", "max_message_bytes", 1024,
+                       64 << 20, max_bytes);
+    }
+    if (!status.ok()) return status;
+    options.max_message_bytes = static_cast<size_t>(max_bytes);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<analysis::PipelineOptions> ParseConfigToml(
+    std::string_view toml_text) {
+  analysis::PipelineOptions options;
+  try {
+    const toml::table root = toml::parse(toml_text);
+    absl::Status status = Apply(root, options);
+    if (!status.ok()) return status;
+  } catch (const toml::parse_error& e) {
+    std::ostringstream out;
+    out << "config line " << e.source().begin.line << ": " << e.description();
+    return absl::InvalidArgumentError(out.str());
+  }
+  return options;
+}
+
+absl::StatusOr<analysis::PipelineOptions> LoadConfigFile(
+    const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::NotFoundError(path + ": cannot open");
+  std::string text;
+  char buffer[16384];
+  while (file.read(buffer, sizeof buffer) || file.gcount() > 0) {
+    text.append(buffer, static_cast<size_t>(file.gcount()));
+    if (text.size() > kMaxConfigBytes) {
+      return absl::InvalidArgumentError(path + ": larger than 1 MiB");
+    }
+  }
+  absl::StatusOr<analysis::PipelineOptions> options = ParseConfigToml(text);
+  if (!options.ok()) {
+    return absl::InvalidArgumentError(path + ": " +
+                                      std::string(options.status().message()));
+  }
+  return options;
+}
+
+absl::StatusOr<analysis::PipelineOptions> ResolveConfig(
+    const std::string& flag) {
+  if (!flag.empty()) return LoadConfigFile(flag);
+  if (const char* env = std::getenv("LIA_CONFIG"); env && *env) {
+    return LoadConfigFile(env);
+  }
+  absl::StatusOr<analysis::PipelineOptions> local = LoadConfigFile("lia.toml");
+  if (absl::IsNotFound(local.status())) return analysis::PipelineOptions{};
+  return local;
+}
+
+nlohmann::json ConfigToJson(const analysis::PipelineOptions& options) {
+  nlohmann::json out;
+  out["tiers"] = {{"high_priority", options.scoring.tiers.high_priority},
+                  {"interesting", options.scoring.tiers.interesting},
+                  {"low", options.scoring.tiers.low}};
+  out["scoring"] = {{"filter_penalty", options.scoring.filter_penalty}};
+  out["salary"] = {{"hours_per_year", options.annualization.hours_per_year},
+                   {"days_per_year", options.annualization.days_per_year}};
+  nlohmann::json rates = nlohmann::json::object();
+  for (const auto& [code, rate] : options.exchange_rates.usd_per_unit) {
+    rates[code] = rate;
+  }
+  out["exchange_rates"] = rates;
+  out["analysis"] = {{"max_message_bytes", options.max_message_bytes}};
+  return out;
+}
+
+}  // namespace lia::app

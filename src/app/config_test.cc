@@ -1,0 +1,92 @@
+#include "app/config.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace lia::app {
+namespace {
+
+TEST(ConfigTest, EmptyConfigKeepsDefaults) {
+  absl::StatusOr<analysis::PipelineOptions> options = ParseConfigToml("");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->scoring.tiers.high_priority, 75);
+  EXPECT_EQ(options->scoring.tiers.interesting, 50);
+  EXPECT_EQ(options->scoring.tiers.low, 30);
+  EXPECT_EQ(options->scoring.filter_penalty, 40);
+  EXPECT_EQ(options->annualization.hours_per_year, 2080);
+  EXPECT_GT(options->exchange_rates.usd_per_unit.at("EUR"), 0.5);
+}
+
+TEST(ConfigTest, OverridesTiersPenaltyRatesAndAnnualisation) {
+  absl::StatusOr<analysis::PipelineOptions> options = ParseConfigToml(R"(
+[tiers]
+high_priority = 80
+interesting = 60
+low = 20
+
+[scoring]
+filter_penalty = 25
+
+[salary]
+hours_per_year = 1800
+days_per_year = 200
+
+[exchange_rates]
+EUR = 1.25
+XYZ = 0.5
+)");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->scoring.tiers.high_priority, 80);
+  EXPECT_EQ(options->scoring.tiers.interesting, 60);
+  EXPECT_EQ(options->scoring.tiers.low, 20);
+  EXPECT_EQ(options->scoring.filter_penalty, 25);
+  EXPECT_EQ(options->annualization.hours_per_year, 1800);
+  EXPECT_EQ(options->annualization.days_per_year, 200);
+  EXPECT_DOUBLE_EQ(options->exchange_rates.usd_per_unit.at("EUR"), 1.25);
+  EXPECT_DOUBLE_EQ(options->exchange_rates.usd_per_unit.at("XYZ"), 0.5);
+  // Currencies not named keep their built-in rate.
+  EXPECT_GT(options->exchange_rates.usd_per_unit.at("GBP"), 1.0);
+}
+
+TEST(ConfigTest, ErrorsNameTheKeyAndLine) {
+  const struct {
+    const char* toml;
+    const char* message;
+  } cases[] = {
+      {"[tiers]\nlow = 200\n", "config line 2: tiers.low: expected an integer"},
+      {"[tiers]\nhigh_priority = 40\ninteresting = 60\n",
+       "expected high_priority >= interesting >= low"},
+      {"[tierz]\nlow = 1\n", "config line 1: tierz: unknown key"},
+      {"[scoring]\nfilter_penalty = \"high\"\n",
+       "config line 2: scoring.filter_penalty: expected an integer"},
+      {"[exchange_rates]\neur = 1.1\n",
+       "config line 2: exchange_rates.eur: expected an ISO 4217 code"},
+      {"[exchange_rates]\nEUR = -1\n",
+       "config line 2: exchange_rates.EUR: expected a positive number"},
+      {"tiers = 3\n", "config line 1: tiers: expected a table"},
+      {"[tiers\n", "config line 1:"},
+  };
+  for (const auto& c : cases) {
+    absl::StatusOr<analysis::PipelineOptions> options = ParseConfigToml(c.toml);
+    ASSERT_FALSE(options.ok()) << c.toml;
+    EXPECT_EQ(options.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(std::string(options.status().message()).find(c.message),
+              std::string::npos)
+        << options.status().message();
+  }
+}
+
+TEST(ConfigTest, ExampleFileParses) {
+  absl::StatusOr<analysis::PipelineOptions> options =
+      LoadConfigFile(LIA_SOURCE_DIR "/config/lia.example.toml");
+  ASSERT_TRUE(options.ok()) << options.status();
+}
+
+TEST(ConfigTest, MissingFileIsNotFound) {
+  EXPECT_TRUE(
+      absl::IsNotFound(LoadConfigFile("/nonexistent/lia.toml").status()));
+}
+
+}  // namespace
+}  // namespace lia::app
