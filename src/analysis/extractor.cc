@@ -1291,19 +1291,25 @@ absl::StatusOr<core::Extraction> RulesExtractor::Extract(
   out.salary = ParseSalary(raw, location.country);
   out.tech_stack = DefaultTechLexicon().Find(raw);
 
+  // Names are spans of the source as written; the source may hold invalid
+  // UTF-8 next to them, and what leaves the pipeline is always valid.
+  auto valid = [](std::optional<std::string> s) -> std::optional<std::string> {
+    if (s) s = SanitizeUtf8(*s);
+    return s;
+  };
   const CompanyFacts company = FindCompany(context);
   out.agency = company.agency;
-  if (company.agency) out.agency_name = company.employer;
+  if (company.agency) out.agency_name = valid(company.employer);
 
   if (state != core::ConversationState::kNewOpportunity) {
     // A reply inside a conversation states few job facts of its own; names
     // and places in it are people, meetings and offices, not the job's.
     return out;
   }
-  out.company = company.company;
-  out.location = location.text;
+  out.company = valid(company.company);
+  out.location = valid(location.text);
   if (const std::optional<RoleCandidate> role = FindRole(context)) {
-    out.role = std::string(Trim(doc.Span(role->first, role->last), ",-:"));
+    out.role = SanitizeUtf8(Trim(doc.Span(role->first, role->last), ",-:"));
     out.seniority = SeniorityOf(doc, *role);
   }
   return out;
