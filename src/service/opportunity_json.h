@@ -1,0 +1,23 @@
+#pragma once
+
+// The JSON form of stored opportunities and responses: what the API returns
+// (field names of the original system: recruiter_name, raw_message,
+// total_score, tier, ai_response...) and what the cache holds.
+
+#include "absl/status/statusor.h"
+#include "nlohmann/json_fwd.hpp"
+#include "store/store.h"
+
+namespace lia::service {
+
+// Flat fields for clients of the original system, plus "analysis" with the
+// full pipeline result (core/json.h) and "engines".
+nlohmann::json ToJson(const store::Opportunity& opportunity);
+absl::StatusOr<store::Opportunity> OpportunityFromJson(const nlohmann::json& j);
+
+nlohmann::json ToJson(const store::Response& response);
+nlohmann::json ToJson(const store::OpportunityStats& stats);
+nlohmann::json ToJson(const store::OpportunityPage& page, int64_t skip,
+                      int64_t limit);
+
+}  // namespace lia::service

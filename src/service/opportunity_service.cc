@@ -1,0 +1,439 @@
+#include "service/opportunity_service.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <system_error>
+
+#include "analysis/pipeline.h"
+#include "cache/cache.h"
+#include "core/json.h"
+#include "core/profile.h"
+#include "core/status_macros.h"
+#include "ingest/linkedin_export.h"
+#include "service/opportunity_json.h"
+
+namespace lia::service {
+namespace {
+
+constexpr std::string_view kVersionKey = "opp:version";
+
+// FNV-1a, 64 bit: stable across runs and machines (std::hash is not).
+uint64_t Fnv1a(std::string_view data) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string Hex(uint64_t v) {
+  char buffer[17];
+  std::snprintf(buffer, sizeof buffer, "%016llx",
+                static_cast<unsigned long long>(v));
+  return buffer;
+}
+
+class FileProfileHolder final : public ProfileHolder {
+ public:
+  FileProfileHolder(core::Profile initial, std::string path)
+      : path_(std::move(path)) {
+    Swap(std::move(initial));
+  }
+
+  // ProfileHolder:
+  std::shared_ptr<const core::Profile> Get() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return profile_;
+  }
+  int64_t version() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return version_;
+  }
+  absl::Status Replace(const core::Profile& profile) override {
+    LIA_RETURN_IF_ERROR(core::ValidateProfile(profile));
+    if (!path_.empty()) LIA_RETURN_IF_ERROR(WriteAtomically(profile));
+    Swap(profile);
+    return absl::OkStatus();
+  }
+
+ private:
+  void Swap(core::Profile profile) {
+    // JSON is YAML: the file stays readable by the YAML loader.
+    const std::string canonical = core::ToJson(profile).dump();
+    auto next = std::make_shared<const core::Profile>(std::move(profile));
+    std::lock_guard<std::mutex> lock(mu_);
+    profile_ = std::move(next);
+    // 53 bits: exact in a JSON number.
+    version_ = static_cast<int64_t>(Fnv1a(canonical) & ((1ull << 53) - 1));
+  }
+
+  absl::Status WriteAtomically(const core::Profile& profile) {
+    const std::string tmp = path_ + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << "# Written by lia (PUT /api/v1/profile). JSON is valid YAML.\n"
+          << core::ToJson(profile).dump(2) << "\n";
+      out.flush();
+      if (!out) {
+        return absl::UnavailableError("cannot write " + tmp);
+      }
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path_, ec);
+    if (ec) {
+      return absl::UnavailableError("cannot replace " + path_ + ": " +
+                                    ec.message());
+    }
+    return absl::OkStatus();
+  }
+
+  const std::string path_;
+  mutable std::mutex mu_;
+  std::shared_ptr<const core::Profile> profile_;  // Guarded by mu_.
+  int64_t version_ = 0;                           // Guarded by mu_.
+};
+
+std::string QueryKey(const store::OpportunityQuery& q) {
+  nlohmann::json j;
+  j["s"] = q.skip;
+  j["l"] = q.limit;
+  j["c"] = q.cursor;
+  nlohmann::json tiers = nlohmann::json::array();
+  for (core::Tier t : q.tiers) tiers.push_back(core::ToString(t));
+  j["t"] = tiers;
+  j["st"] = q.status ? std::string(store::ToString(*q.status)) : "";
+  j["ps"] = q.processing_status
+                ? std::string(store::ToString(*q.processing_status))
+                : "";
+  j["cs"] = q.conversation_state
+                ? std::string(core::ToString(*q.conversation_state))
+                : "";
+  j["min"] = q.min_score ? *q.min_score : -1;
+  j["max"] = q.max_score ? *q.max_score : -1;
+  j["co"] = q.company;
+  j["te"] = q.tech;
+  j["ta"] = q.tech_match_all;
+  j["rp"] =
+      q.remote_policy ? std::string(core::ToString(*q.remote_policy)) : "";
+  j["ms"] = q.min_salary_usd ? *q.min_salary_usd : -1;
+  j["q"] = q.q;
+  j["cf"] = q.created_from;
+  j["ct"] = q.created_to;
+  j["sb"] = static_cast<int>(q.sort_by);
+  j["d"] = q.descending;
+  return Hex(
+      Fnv1a(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+}
+
+}  // namespace
+
+std::unique_ptr<ProfileHolder> NewProfileHolder(core::Profile initial,
+                                                std::string path) {
+  return std::make_unique<FileProfileHolder>(std::move(initial),
+                                             std::move(path));
+}
+
+OpportunityService::OpportunityService(store::Store& store, cache::Cache& cache,
+                                       const analysis::Pipeline& pipeline,
+                                       ProfileHolder& profiles,
+                                       ServiceOptions options)
+    : store_(store),
+      cache_(cache),
+      pipeline_(pipeline),
+      profiles_(profiles),
+      options_(options) {}
+
+OpportunityService::~OpportunityService() = default;
+
+// Cached reads live under "opp:v<version>:..."; every write bumps the
+// version, so no stale entry is ever read again. A version lost to eviction
+// or a cache restart is reseeded with a random value, never a small number
+// that old entries could still carry.
+std::string OpportunityService::CacheVersion() {
+  if (std::optional<std::string> v = cache_.Get(kVersionKey)) return *v;
+  std::random_device random;
+  const std::string seeded =
+      std::to_string((static_cast<uint64_t>(random()) << 20) ^ random());
+  cache_.Set(kVersionKey, seeded, std::chrono::hours(24 * 365));
+  return seeded;
+}
+
+void OpportunityService::Invalidate() {
+  CacheVersion();  // Seed first: Increment of a missing key would give 1.
+  cache_.Increment(kVersionKey);
+}
+
+std::string OpportunityService::ListKey(const store::OpportunityQuery& query) {
+  return "opp:v" + CacheVersion() + ":list:" + QueryKey(query);
+}
+
+absl::StatusOr<store::Opportunity> OpportunityService::Analyse(
+    int64_t message_id) {
+  LIA_ASSIGN_OR_RETURN(store::StoredMessage stored,
+                       store_.GetMessage(message_id));
+  const std::shared_ptr<const core::Profile> profile = profiles_.Get();
+  const int64_t profile_version = profiles_.version();
+  core::Message message = stored.message;
+  message.id = std::to_string(message_id);
+
+  // The same message under the same profile is never analysed twice.
+  nlohmann::json identity = core::ToJson(message);
+  identity.erase("id");
+  const std::string key =
+      "pipe:" + std::to_string(profile_version) + ":rules:" +
+      Hex(Fnv1a(identity.dump(-1, ' ', false,
+                              nlohmann::json::error_handler_t::replace)));
+  std::optional<core::Analysis> analysis;
+  if (std::optional<std::string> cached = cache_.Get(key)) {
+    absl::StatusOr<nlohmann::json> json = core::ParseJson(*cached);
+    if (json.ok()) {
+      absl::StatusOr<core::Analysis> a = core::AnalysisFromJson(*json);
+      if (a.ok()) {
+        analysis = *std::move(a);
+        analysis->id = message.id;
+      }
+    }
+  }
+  if (!analysis) {
+    LIA_ASSIGN_OR_RETURN(core::Analysis fresh,
+                         pipeline_.Analyze(message, *profile));
+    cache_.Set(key,
+               core::ToJson(fresh).dump(
+                   -1, ' ', false, nlohmann::json::error_handler_t::replace),
+               std::chrono::milliseconds(0));
+    analysis = std::move(fresh);
+  }
+  return store_.SaveAnalysis(message_id, *analysis, profile_version);
+}
+
+absl::StatusOr<std::vector<IngestedMessage>> OpportunityService::Ingest(
+    const std::vector<core::Message>& messages) {
+  if (messages.empty()) {
+    return absl::InvalidArgumentError("messages: expected at least one");
+  }
+  if (static_cast<int64_t>(messages.size()) > options_.max_batch) {
+    return absl::InvalidArgumentError(
+        "messages: at most " + std::to_string(options_.max_batch) +
+        " per request, got " + std::to_string(messages.size()));
+  }
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (messages[i].text.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return absl::InvalidArgumentError(
+          (messages.size() == 1 ? std::string("text")
+                                : "messages[" + std::to_string(i) + "].text") +
+          ": must not be empty");
+    }
+  }
+  LIA_ASSIGN_OR_RETURN(std::vector<store::IngestOutcome> outcomes,
+                       store_.InsertMessages(messages));
+  std::vector<IngestedMessage> out;
+  out.reserve(outcomes.size());
+  bool wrote = false;
+  for (const store::IngestOutcome& outcome : outcomes) {
+    IngestedMessage m;
+    m.message_id = outcome.message_id;
+    m.duplicate = outcome.duplicate;
+    m.opportunity_id = outcome.opportunity_id;
+    if (!outcome.duplicate || !outcome.opportunity_id) {
+      // New, or stored earlier but never analysed (a crash in between).
+      absl::StatusOr<store::Opportunity> opportunity =
+          Analyse(outcome.message_id);
+      if (!opportunity.ok()) {
+        if (wrote) Invalidate();
+        return opportunity.status();
+      }
+      m.opportunity_id = opportunity->id;
+      m.opportunity = *std::move(opportunity);
+      wrote = true;
+    }
+    out.push_back(std::move(m));
+  }
+  if (wrote) Invalidate();
+  return out;
+}
+
+absl::StatusOr<ImportSummary> OpportunityService::ImportLinkedInExport(
+    std::string_view bytes) {
+  ingest::ExportOptions options;
+  options.owner_hint = profiles_.Get()->name;
+  LIA_ASSIGN_OR_RETURN(ingest::ExportResult parsed,
+                       ingest::ParseLinkedInExport(bytes, options));
+  ImportSummary summary;
+  summary.rows = parsed.rows;
+  summary.conversations = parsed.conversations;
+  summary.skipped_drafts = parsed.skipped_drafts;
+  summary.skipped_sponsored = parsed.skipped_sponsored;
+  summary.without_inbound = parsed.without_inbound;
+  for (const ingest::RowError& e : parsed.errors) {
+    summary.errors.push_back(e.message);
+  }
+  const size_t batch = static_cast<size_t>(options_.max_batch);
+  for (size_t i = 0; i < parsed.messages.size(); i += batch) {
+    std::vector<core::Message> chunk(
+        parsed.messages.begin() + static_cast<std::ptrdiff_t>(i),
+        parsed.messages.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                      parsed.messages.size(), i + batch)));
+    LIA_ASSIGN_OR_RETURN(std::vector<IngestedMessage> done, Ingest(chunk));
+    for (const IngestedMessage& m : done) {
+      if (m.duplicate) {
+        ++summary.duplicates;
+      } else {
+        ++summary.analysed;
+      }
+    }
+  }
+  return summary;
+}
+
+absl::StatusOr<store::Opportunity> OpportunityService::Get(int64_t id) {
+  const std::string key =
+      "opp:v" + CacheVersion() + ":get:" + std::to_string(id);
+  if (std::optional<std::string> cached = cache_.Get(key)) {
+    absl::StatusOr<nlohmann::json> json = core::ParseJson(*cached);
+    if (json.ok()) {
+      absl::StatusOr<store::Opportunity> o = OpportunityFromJson(*json);
+      if (o.ok()) return o;
+    }
+  }
+  LIA_ASSIGN_OR_RETURN(store::Opportunity o, store_.GetOpportunity(id));
+  cache_.Set(
+      key,
+      ToJson(o).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+      std::chrono::seconds(options_.cache_ttl_seconds));
+  return o;
+}
+
+absl::StatusOr<store::OpportunityPage> OpportunityService::List(
+    const store::OpportunityQuery& query) {
+  const std::string key = ListKey(query);
+  if (std::optional<std::string> cached = cache_.Get(key)) {
+    absl::StatusOr<nlohmann::json> json = core::ParseJson(*cached);
+    if (json.ok() && json->is_object()) {
+      store::OpportunityPage page;
+      bool ok = true;
+      for (const nlohmann::json& item : (*json)["items"]) {
+        absl::StatusOr<store::Opportunity> o = OpportunityFromJson(item);
+        if (!o.ok()) {
+          ok = false;
+          break;
+        }
+        page.items.push_back(*std::move(o));
+      }
+      if (ok) {
+        page.total = (*json)["total"].get<int64_t>();
+        page.has_more = (*json)["has_more"].get<bool>();
+        if ((*json)["next_cursor"].is_string()) {
+          page.next_cursor = (*json)["next_cursor"].get<std::string>();
+        }
+        return page;
+      }
+    }
+  }
+  LIA_ASSIGN_OR_RETURN(store::OpportunityPage page,
+                       store_.ListOpportunities(query));
+  cache_.Set(
+      key,
+      ToJson(page, query.skip, query.limit)
+          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+      std::chrono::seconds(options_.cache_ttl_seconds));
+  return page;
+}
+
+absl::StatusOr<store::OpportunityStats> OpportunityService::Stats() {
+  // Stats are cheap aggregates over indexed columns; cached all the same,
+  // because dashboards poll them.
+  const std::string key = "opp:v" + CacheVersion() + ":stats";
+  if (std::optional<std::string> cached = cache_.Get(key)) {
+    absl::StatusOr<nlohmann::json> json = core::ParseJson(*cached);
+    if (json.ok() && json->is_object()) {
+      try {
+        store::OpportunityStats s;
+        s.total_count = (*json)["total_count"].get<int64_t>();
+        s.by_tier = (*json)["by_tier"].get<std::map<std::string, int64_t>>();
+        s.by_status =
+            (*json)["by_status"].get<std::map<std::string, int64_t>>();
+        s.by_processing_status = (*json)["by_processing_status"]
+                                     .get<std::map<std::string, int64_t>>();
+        s.by_conversation_state = (*json)["by_conversation_state"]
+                                      .get<std::map<std::string, int64_t>>();
+        s.average_score = (*json)["average_score"].get<double>();
+        s.highest_score = (*json)["highest_score"].get<int>();
+        s.lowest_score = (*json)["lowest_score"].get<int>();
+        return s;
+      } catch (const nlohmann::json::exception&) {
+        // A damaged entry is a miss.
+      }
+    }
+  }
+  LIA_ASSIGN_OR_RETURN(store::OpportunityStats stats, store_.Stats());
+  cache_.Set(key, ToJson(stats).dump(),
+             std::chrono::seconds(options_.cache_ttl_seconds));
+  return stats;
+}
+
+absl::StatusOr<store::Opportunity> OpportunityService::Update(
+    int64_t id, const store::OpportunityPatch& patch) {
+  absl::StatusOr<store::Opportunity> o = store_.UpdateOpportunity(id, patch);
+  if (o.ok()) Invalidate();
+  return o;
+}
+
+absl::Status OpportunityService::Delete(int64_t id, bool force) {
+  absl::Status status = store_.DeleteOpportunity(id, force);
+  if (status.ok()) Invalidate();
+  return status;
+}
+
+absl::StatusOr<store::Opportunity> OpportunityService::Reprocess(int64_t id) {
+  LIA_ASSIGN_OR_RETURN(store::Opportunity o, store_.GetOpportunity(id));
+  absl::StatusOr<store::Opportunity> fresh = Analyse(o.message_id);
+  Invalidate();
+  return fresh;
+}
+
+absl::StatusOr<int64_t> OpportunityService::RescoreAll() {
+  LIA_ASSIGN_OR_RETURN(std::vector<int64_t> ids, store_.OpportunityIds());
+  int64_t done = 0;
+  for (int64_t id : ids) {
+    absl::StatusOr<store::Opportunity> o = store_.GetOpportunity(id);
+    if (absl::IsNotFound(o.status())) continue;  // Deleted meanwhile.
+    if (!o.ok()) {
+      Invalidate();
+      return o.status();
+    }
+    absl::StatusOr<store::Opportunity> fresh = Analyse(o->message_id);
+    if (!fresh.ok()) {
+      Invalidate();
+      return fresh.status();
+    }
+    ++done;
+  }
+  Invalidate();
+  return done;
+}
+
+absl::StatusOr<store::Response> OpportunityService::GetResponse(
+    int64_t opportunity_id) {
+  return store_.GetResponse(opportunity_id);
+}
+
+absl::StatusOr<std::vector<store::Response>> OpportunityService::ListResponses(
+    std::optional<store::ResponseStatus> status, int64_t skip, int64_t limit) {
+  return store_.ListResponses(status, skip, limit);
+}
+
+absl::StatusOr<store::Response> OpportunityService::Decide(
+    int64_t opportunity_id, store::Decision decision,
+    const std::optional<std::string>& text) {
+  absl::StatusOr<store::Response> r =
+      store_.DecideResponse(opportunity_id, decision, text);
+  if (r.ok()) Invalidate();
+  return r;
+}
+
+}  // namespace lia::service

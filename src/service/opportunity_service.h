@@ -1,0 +1,131 @@
+#pragma once
+
+// What the API does, apart from HTTP: ingest messages, analyse them, read
+// opportunities through the cache, decide replies, manage the profile.
+// Handlers parse, call this, and map the status (STYLE: handlers stay thin).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/types.h"
+#include "store/store.h"
+
+namespace lia::analysis {
+class Pipeline;
+}
+namespace lia::cache {
+class Cache;
+}
+namespace lia::ingest {
+struct ExportResult;
+}
+
+namespace lia::service {
+
+// Holds the current profile; swapped atomically on PUT /api/v1/profile.
+// Thread-safe.
+class ProfileHolder {
+ public:
+  virtual ~ProfileHolder() = default;
+  virtual std::shared_ptr<const core::Profile> Get() const = 0;
+  // A stable hash of the profile's content: scores made with another
+  // version are stale.
+  virtual int64_t version() const = 0;
+  // Validates, writes the file atomically (temp file + rename) when the
+  // holder has one, then swaps. InvalidArgument naming the field.
+  virtual absl::Status Replace(const core::Profile& profile) = 0;
+};
+
+// `path` empty: in memory only.
+std::unique_ptr<ProfileHolder> NewProfileHolder(core::Profile initial,
+                                                std::string path);
+
+struct IngestedMessage {
+  int64_t message_id = 0;
+  bool duplicate = false;
+  std::optional<int64_t> opportunity_id;
+  // Set when the message was analysed in this call (not a duplicate).
+  std::optional<store::Opportunity> opportunity;
+};
+
+struct ImportSummary {
+  int64_t rows = 0;
+  int64_t conversations = 0;
+  int64_t analysed = 0;    // New messages analysed.
+  int64_t duplicates = 0;  // Already imported before.
+  int64_t skipped_drafts = 0;
+  int64_t skipped_sponsored = 0;
+  int64_t without_inbound = 0;
+  std::vector<std::string> errors;  // "line 17: ..." per malformed row.
+};
+
+// Analyses stored messages. Today it runs in the caller's thread; the
+// background-jobs issue makes it a queued job behind the same interface.
+class MessageProcessor {
+ public:
+  virtual ~MessageProcessor() = default;
+  virtual absl::StatusOr<store::Opportunity> Process(int64_t message_id) = 0;
+};
+
+struct ServiceOptions {
+  int64_t max_batch = 1000;  // Default 1,000 messages per batch request.
+  // TTL of cached reads; versioned keys make invalidation exact anyway.
+  int cache_ttl_seconds = 300;
+};
+
+// Thread-safe; every collaborator must outlive it.
+class OpportunityService {
+ public:
+  OpportunityService(store::Store& store, cache::Cache& cache,
+                     const analysis::Pipeline& pipeline,
+                     ProfileHolder& profiles, ServiceOptions options = {});
+  ~OpportunityService();
+
+  // Stores each message once, then analyses the new ones. All messages of a
+  // batch are stored in one transaction. InvalidArgument (with the index of
+  // the bad message) when a message has no text or the batch is too large.
+  absl::StatusOr<std::vector<IngestedMessage>> Ingest(
+      const std::vector<core::Message>& messages);
+
+  // Parses a LinkedIn export (zip or messages.csv) and ingests its messages.
+  absl::StatusOr<ImportSummary> ImportLinkedInExport(std::string_view bytes);
+
+  absl::StatusOr<store::Opportunity> Get(int64_t id);
+  absl::StatusOr<store::OpportunityPage> List(
+      const store::OpportunityQuery& query);
+  absl::StatusOr<store::OpportunityStats> Stats();
+  absl::StatusOr<store::Opportunity> Update(int64_t id,
+                                            const store::OpportunityPatch& p);
+  absl::Status Delete(int64_t id, bool force);
+  // Analyses the opportunity's message again with the current profile.
+  absl::StatusOr<store::Opportunity> Reprocess(int64_t id);
+  // Re-scores every opportunity for the current profile; returns the count.
+  absl::StatusOr<int64_t> RescoreAll();
+
+  absl::StatusOr<store::Response> GetResponse(int64_t opportunity_id);
+  absl::StatusOr<std::vector<store::Response>> ListResponses(
+      std::optional<store::ResponseStatus> status, int64_t skip, int64_t limit);
+  absl::StatusOr<store::Response> Decide(
+      int64_t opportunity_id, store::Decision decision,
+      const std::optional<std::string>& text);
+
+  ProfileHolder& profiles() { return profiles_; }
+
+ private:
+  absl::StatusOr<store::Opportunity> Analyse(int64_t message_id);
+  void Invalidate();
+  std::string CacheVersion();
+  std::string ListKey(const store::OpportunityQuery& query);
+
+  store::Store& store_;
+  cache::Cache& cache_;
+  const analysis::Pipeline& pipeline_;
+  ProfileHolder& profiles_;
+  ServiceOptions options_;
+};
+
+}  // namespace lia::service

@@ -1,0 +1,224 @@
+#pragma once
+
+// The repository of messages, opportunities, responses and API tokens
+// (DESIGN §5). One interface, implemented on SQLite (store/sqlite) and later
+// PostgreSQL; handlers and services never see SQL.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/types.h"
+
+namespace lia::store {
+
+// Wire names: "pending", "processing", "completed", "failed".
+enum class ProcessingStatus { kPending, kProcessing, kCompleted, kFailed };
+// Wire names: "new", "reviewed", "interested", "applied", "rejected",
+// "archived". What the person did with the opportunity.
+enum class OpportunityStatus {
+  kNew,
+  kReviewed,
+  kInterested,
+  kApplied,
+  kRejected,
+  kArchived,
+};
+// Wire names: "pending", "approved", "declined", "sent".
+enum class ResponseStatus { kPending, kApproved, kDeclined, kSent };
+
+std::string_view ToString(ProcessingStatus v);
+std::string_view ToString(OpportunityStatus v);
+std::string_view ToString(ResponseStatus v);
+std::optional<ProcessingStatus> ParseProcessingStatus(std::string_view s);
+std::optional<OpportunityStatus> ParseOpportunityStatus(std::string_view s);
+std::optional<ResponseStatus> ParseResponseStatus(std::string_view s);
+
+struct IngestOutcome {
+  int64_t message_id = 0;
+  // Already stored: same source id, or same conversation + sender + sent_at
+  // + text hash. Nothing was written.
+  bool duplicate = false;
+  // The opportunity of that message, when one exists already.
+  std::optional<int64_t> opportunity_id;
+};
+
+struct StoredMessage {
+  int64_t id = 0;
+  core::Message message;   // As ingested, thread included.
+  std::string created_at;  // RFC 3339 UTC, when stored.
+};
+
+struct Opportunity {
+  int64_t id = 0;
+  int64_t message_id = 0;
+  std::string conversation_id;
+  std::string recruiter_name;             // The message's sender.
+  std::string raw_message;                // The message's text.
+  core::Analysis analysis;                // Everything the pipeline concluded.
+  std::optional<core::Tier> manual_tier;  // Set by the person; wins.
+  OpportunityStatus status = OpportunityStatus::kNew;
+  ProcessingStatus processing_status = ProcessingStatus::kCompleted;
+  std::string notes;
+  int64_t profile_version = 0;  // Of the profile the scores were made with.
+  std::string created_at;       // RFC 3339 UTC.
+  std::string updated_at;
+
+  core::Tier tier() const { return manual_tier.value_or(analysis.tier); }
+};
+
+struct Response {
+  int64_t id = 0;
+  int64_t opportunity_id = 0;
+  ResponseStatus status = ResponseStatus::kPending;
+  core::ReplyKind kind = core::ReplyKind::kNone;
+  core::Language language = core::Language::kEnglish;
+  std::string draft_text;  // What the pipeline drafted.
+  std::string final_text;  // What the person approved (edited or not).
+  std::string created_at;
+  std::string updated_at;
+};
+
+enum class SortBy { kCreatedAt, kTotalScore, kCompany, kSalary };
+
+// Filters combine with AND; an empty field does not filter.
+struct OpportunityQuery {
+  int64_t skip = 0;               // Ignored when cursor is set.
+  int64_t limit = 50;             // 1..500.
+  std::string cursor;             // Opaque; from OpportunityPage::next_cursor.
+  std::vector<core::Tier> tiers;  // Any of (effective tier).
+  std::optional<OpportunityStatus> status;
+  std::optional<ProcessingStatus> processing_status;
+  std::optional<core::ConversationState> conversation_state;
+  std::optional<int> min_score;
+  std::optional<int> max_score;
+  std::string company;            // Case-insensitive substring.
+  std::vector<std::string> tech;  // Canonical names.
+  bool tech_match_all = false;    // false: any of `tech`; true: all.
+  std::optional<core::RemotePolicy> remote_policy;
+  std::optional<int64_t> min_salary_usd;  // yearly_usd_max >= this.
+  std::string q;             // Full text over company, role and message.
+  std::string created_from;  // RFC 3339, inclusive.
+  std::string created_to;    // RFC 3339, exclusive.
+  SortBy sort_by = SortBy::kCreatedAt;
+  bool descending = true;
+};
+
+struct OpportunityPage {
+  std::vector<Opportunity> items;
+  int64_t total = 0;  // Matching the filters, ignoring skip/limit.
+  bool has_more = false;
+  std::string next_cursor;  // Empty when there is no next page.
+};
+
+struct OpportunityPatch {
+  std::optional<OpportunityStatus> status;
+  std::optional<std::string> notes;
+  bool set_manual_tier = false;  // With manual_tier nullopt: clear it.
+  std::optional<core::Tier> manual_tier;
+};
+
+struct OpportunityStats {
+  int64_t total_count = 0;
+  std::map<std::string, int64_t> by_tier;  // Wire names as keys.
+  std::map<std::string, int64_t> by_status;
+  std::map<std::string, int64_t> by_processing_status;
+  std::map<std::string, int64_t> by_conversation_state;
+  double average_score = 0;
+  int highest_score = 0;
+  int lowest_score = 0;
+};
+
+enum class Decision { kApprove, kEdit, kDecline };
+
+// Thread-safe: one Store serves every request thread. Errors: NotFound for an
+// unknown id; FailedPrecondition for a state conflict (deleting an
+// opportunity with a pending reply, approving a declined reply);
+// InvalidArgument for bad input; Unavailable when the database cannot be
+// reached or is busy past its timeout (retry).
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Stores a message once (see IngestOutcome::duplicate).
+  virtual absl::StatusOr<IngestOutcome> InsertMessage(
+      const core::Message& message) = 0;
+  // All or nothing: one transaction for the whole batch.
+  virtual absl::StatusOr<std::vector<IngestOutcome>> InsertMessages(
+      const std::vector<core::Message>& messages) = 0;
+  virtual absl::StatusOr<StoredMessage> GetMessage(int64_t message_id) = 0;
+
+  // Creates the opportunity of a message from its analysis, or replaces the
+  // analysis of the existing one (reprocess, rescore), keeping status, notes
+  // and manual tier. Creates or refreshes its pending response in the same
+  // transaction (a decided response is kept). Idempotent per message.
+  virtual absl::StatusOr<Opportunity> SaveAnalysis(
+      int64_t message_id, const core::Analysis& analysis,
+      int64_t profile_version) = 0;
+
+  virtual absl::StatusOr<Opportunity> GetOpportunity(int64_t id) = 0;
+  virtual absl::StatusOr<OpportunityPage> ListOpportunities(
+      const OpportunityQuery& query) = 0;
+  virtual absl::StatusOr<Opportunity> UpdateOpportunity(
+      int64_t id, const OpportunityPatch& patch) = 0;
+  // FailedPrecondition while its response is pending, unless `force`.
+  virtual absl::Status DeleteOpportunity(int64_t id, bool force) = 0;
+  virtual absl::StatusOr<OpportunityStats> Stats() = 0;
+  // Ids of every opportunity, oldest first (rescore walks them).
+  virtual absl::StatusOr<std::vector<int64_t>> OpportunityIds() = 0;
+
+  virtual absl::StatusOr<Response> GetResponse(int64_t opportunity_id) = 0;
+  virtual absl::StatusOr<std::vector<Response>> ListResponses(
+      std::optional<ResponseStatus> status, int64_t skip, int64_t limit) = 0;
+  // Approve (optionally with edited text), edit (stays pending) or decline
+  // the response of an opportunity. FailedPrecondition when the response is
+  // no longer pending (a sent reply cannot change).
+  // draft_text always stays as drafted; the person's words go to final_text.
+  // Edit needs a non-empty text. Approve sets final_text to `text` if given,
+  // else to an earlier edit, else to the draft. Decline ignores `text`.
+  // InvalidArgument for a blank text; NotFound when the opportunity or its
+  // reply does not exist.
+  virtual absl::StatusOr<Response> DecideResponse(
+      int64_t opportunity_id, Decision decision,
+      const std::optional<std::string>& text) = 0;
+
+  // API tokens, stored as hashes only. AlreadyExists for a known hash.
+  virtual absl::Status CreateApiToken(std::string_view name,
+                                      std::string_view token_hash) = 0;
+  virtual absl::StatusOr<bool> ApiTokenExists(std::string_view token_hash) = 0;
+
+  // A cheap round trip for /ready.
+  virtual absl::Status Ping() = 0;
+};
+
+struct SqliteStoreOptions {
+  std::string path;            // File path; ":memory:" for tests.
+  int busy_timeout_ms = 5000;  // Default 5 s. Waits for a writer lock.
+  // Default 4. Readers alongside one writer, so reads never wait for a
+  // write. 0, and always for ":memory:" (one private database per
+  // connection), serves reads on the writer connection.
+  int read_connections = 4;
+  // Default: the system clock. The current instant as RFC 3339 UTC with
+  // milliseconds and 'Z' ("2026-11-29T10:00:00.123Z"), for created_at and
+  // updated_at; injected by tests. Must return that exact shape: timestamps
+  // are compared as text. Called only with the store's write lock held.
+  std::function<std::string()> now;
+};
+
+// Opens (creating if needed) and migrates the database: WAL, foreign keys,
+// busy timeout, FTS5. FailedPrecondition when the database was made by a
+// newer lia ("database schema version 7 is newer than this lia (5)").
+absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(
+    const SqliteStoreOptions& options);
+
+// Applies pending migrations and reports the schema version reached.
+absl::StatusOr<int> MigrateSqlite(const std::string& path);
+
+}  // namespace lia::store

@@ -1,0 +1,382 @@
+// The REST API as a client sees it: a real `lia serve` process on a
+// temporary SQLite file, driven over HTTP on loopback.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// A `lia serve` child process. Kill() is kill -9; Stop() is SIGTERM.
+class LiaServer {
+ public:
+  explicit LiaServer(const fs::path& dir, std::string extra_env = "")
+      : dir_(dir) {
+    int out[2];
+    if (pipe(out) != 0) std::abort();
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      const std::string db = "sqlite://" + (dir / "lia.db").string();
+      const std::string profile = (dir / "profile.yaml").string();
+      setenv("LIA_DATABASE_URL", db.c_str(), 1);
+      setenv("LIA_PROFILE", profile.c_str(), 1);
+      setenv("LIA_LISTEN", "127.0.0.1:0", 1);
+      unsetenv("LIA_CONFIG");
+      unsetenv("LIA_API_TOKEN");
+      if (!extra_env.empty()) putenv(extra_env.data());
+      execl(LIA_BINARY, LIA_BINARY, "serve", static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    // "lia serve: listening on http://127.0.0.1:PORT ..."
+    std::string line;
+    char c;
+    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    stdout_fd_ = out[0];
+    const size_t colon = line.rfind(':', line.find(" (database"));
+    port_ =
+        colon == std::string::npos ? 0 : std::atoi(line.c_str() + colon + 1);
+  }
+  ~LiaServer() {
+    if (pid_ > 0) Kill();
+    if (stdout_fd_ >= 0) close(stdout_fd_);
+  }
+  int port() const { return port_; }
+  void Kill() {
+    ::kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+  int Stop() {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+ private:
+  fs::path dir_;
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  int port_ = 0;
+};
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("lia_api_test_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "profile.yaml")
+        << "name: Ana Lima\npreferred_technologies: [Python, Go, "
+           "PostgreSQL, Kubernetes, AWS]\ncurrent_seniority: Senior\n"
+           "minimum_salary_usd: 120000\nideal_salary_usd: 170000\n"
+           "preferred_remote_policy: Remote\n";
+    server_ = std::make_unique<LiaServer>(dir_);
+    ASSERT_GT(server_->port(), 0);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_read_timeout(30, 0);
+  }
+  void TearDown() override {
+    client_.reset();
+    server_.reset();
+    fs::remove_all(dir_);
+  }
+
+  json Post(const std::string& path, const json& body, int expected) {
+    auto r = client_->Post(path, body.dump(), "application/json");
+    EXPECT_TRUE(r) << path;
+    if (!r) return {};
+    EXPECT_EQ(r->status, expected) << path << " " << r->body;
+    return r->body.empty() ? json() : json::parse(r->body);
+  }
+  json Get(const std::string& path, int expected = 200) {
+    auto r = client_->Get(path);
+    EXPECT_TRUE(r) << path;
+    if (!r) return {};
+    EXPECT_EQ(r->status, expected) << path << " " << r->body;
+    return json::parse(r->body);
+  }
+
+  fs::path dir_;
+  std::unique_ptr<LiaServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+const char* kRemoteGo =
+    "Hi Ana, Nimbus Labs is hiring a Senior Go Engineer (Go, Kubernetes, "
+    "AWS). Fully remote, $180k-$200k. Interested?";
+const char* kOnsiteJava =
+    "Hello Ana, Quarry Bank is looking for a Junior Java Developer, on-site "
+    "in Chicago, $70,000 per year.";
+
+TEST_F(ApiTest, HealthEndpointsAnswer) {
+  EXPECT_EQ(Get("/health")["status"], "ok");
+  EXPECT_EQ(Get("/api/v1/health/live")["status"], "ok");
+  EXPECT_EQ(Get("/startup")["status"], "ok");
+  const json ready = Get("/ready");
+  EXPECT_EQ(ready["status"], "ready");
+  EXPECT_EQ(ready["checks"]["store"], "ok");
+}
+
+TEST_F(ApiTest, PostMessageCreatesAScoredOpportunityOnce) {
+  const json first = Post(
+      "/api/v1/messages",
+      {{"sender", "Laura Pérez"}, {"text", kRemoteGo}, {"source_id", "li-1"}},
+      201);
+  EXPECT_FALSE(first["duplicate"].get<bool>());
+  const json& opp = first["opportunity"];
+  EXPECT_EQ(opp["company"], "Nimbus Labs");
+  EXPECT_EQ(opp["seniority"], "Senior");
+  EXPECT_EQ(opp["remote_policy"], "Remote");
+  EXPECT_EQ(opp["salary_max"], 200000);
+  EXPECT_EQ(opp["tier"], "HIGH_PRIORITY");
+  EXPECT_EQ(opp["recruiter_name"], "Laura Pérez");
+  EXPECT_TRUE(opp["ai_response"].is_string());
+
+  const json again = Post(
+      "/api/v1/messages",
+      {{"sender", "Laura Pérez"}, {"text", kRemoteGo}, {"source_id", "li-1"}},
+      200);
+  EXPECT_TRUE(again["duplicate"].get<bool>());
+  EXPECT_EQ(again["opportunity_id"], first["opportunity_id"]);
+  EXPECT_EQ(Get("/api/v1/opportunities")["total"], 1);
+}
+
+TEST_F(ApiTest, OriginalSystemShapeIsAccepted) {
+  const json opp =
+      Post("/api/v1/opportunities",
+           {{"recruiter_name", "Tom"}, {"raw_message", kOnsiteJava}}, 201);
+  EXPECT_EQ(opp["company"], "Quarry Bank");
+  EXPECT_EQ(opp["recruiter_name"], "Tom");
+  for (const char* field :
+       {"id", "total_score", "tier", "tech_stack_score", "salary_score",
+        "seniority_score", "company_score", "status", "processing_status",
+        "created_at", "ai_response"}) {
+    EXPECT_TRUE(opp.contains(field)) << field;
+  }
+  // Remote-only profile: the on-site role fails a filter and is declined.
+  EXPECT_EQ(opp["analysis"]["reply"]["kind"], "decline");
+}
+
+TEST_F(ApiTest, BatchIngestFiltersSortsAndPages) {
+  json messages = json::array();
+  for (int i = 0; i < 30; ++i) {
+    messages.push_back({{"text", std::string(i % 2 ? kRemoteGo : kOnsiteJava) +
+                                     " Ref " + std::to_string(i)},
+                        {"sender", "R" + std::to_string(i)},
+                        {"source_id", "batch-" + std::to_string(i)}});
+  }
+  const json done = Post("/api/v1/messages", {{"messages", messages}}, 201);
+  EXPECT_EQ(done["created"], 30);
+
+  const json high = Get("/api/v1/opportunities?tier=HIGH_PRIORITY&limit=100");
+  EXPECT_EQ(high["total"], 15);
+  const json remote = Get("/api/v1/opportunities?remote_policy=Remote");
+  EXPECT_EQ(remote["total"], 15);
+  EXPECT_EQ(Get("/api/v1/opportunities?tech=Go&tech=Java")["total"], 30);
+  EXPECT_EQ(
+      Get("/api/v1/opportunities?tech=Go&tech=AWS&tech_match=all")["total"],
+      15);
+  EXPECT_EQ(Get("/api/v1/opportunities?min_salary_usd=150000")["total"], 15);
+  EXPECT_EQ(Get("/api/v1/opportunities?company=quarry")["total"], 15);
+  EXPECT_EQ(Get("/api/v1/opportunities?q=Nimbus")["total"], 15);
+
+  const json by_score =
+      Get("/api/v1/opportunities?sort_by=total_score&sort_order=asc&limit=30");
+  int previous = -1;
+  for (const json& item : by_score["items"]) {
+    EXPECT_GE(item["total_score"].get<int>(), previous);
+    previous = item["total_score"].get<int>();
+  }
+
+  const json page = Get("/api/v1/opportunities?skip=25&limit=10");
+  EXPECT_EQ(page["items"].size(), 5u);
+  EXPECT_FALSE(page["has_more"].get<bool>());
+  EXPECT_EQ(page["skip"], 25);
+
+  // Cursor paging visits each opportunity once.
+  std::set<int64_t> seen;
+  std::string cursor;
+  for (int guard = 0; guard < 20; ++guard) {
+    const json p = Get("/api/v1/opportunities?limit=7" +
+                       (cursor.empty() ? "" : "&cursor=" + cursor));
+    for (const json& item : p["items"]) {
+      EXPECT_TRUE(seen.insert(item["id"].get<int64_t>()).second);
+    }
+    if (!p["has_more"].get<bool>()) break;
+    cursor = p["next_cursor"].get<std::string>();
+  }
+  EXPECT_EQ(seen.size(), 30u);
+
+  const json stats = Get("/api/v1/opportunities/stats");
+  EXPECT_EQ(stats["total_count"], 30);
+  EXPECT_EQ(stats["by_tier"]["HIGH_PRIORITY"], 15);
+  for (const char* field :
+       {"by_status", "by_processing_status", "by_conversation_state",
+        "average_score", "highest_score", "lowest_score"}) {
+    EXPECT_TRUE(stats.contains(field)) << field;
+  }
+}
+
+TEST_F(ApiTest, PatchDeleteAndReprocess) {
+  const json created = Post("/api/v1/messages", {{"text", kRemoteGo}}, 201);
+  const std::string path =
+      "/api/v1/opportunities/" +
+      std::to_string(created["opportunity_id"].get<int64_t>());
+  auto patched = client_->Patch(
+      path,
+      R"({"status": "interested", "notes": "call Friday", "tier": "LOW"})",
+      "application/json");
+  ASSERT_TRUE(patched);
+  ASSERT_EQ(patched->status, 200) << patched->body;
+  const json p = json::parse(patched->body);
+  EXPECT_EQ(p["status"], "interested");
+  EXPECT_EQ(p["notes"], "call Friday");
+  EXPECT_EQ(p["tier"], "LOW");
+  EXPECT_EQ(Get(path)["tier"], "LOW");  // The cache saw the write.
+
+  EXPECT_EQ(Post(path + "/reprocess", json::object(), 200)["tier"], "LOW");
+
+  // A pending reply blocks deletion unless forced.
+  auto blocked = client_->Delete(path);
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ(blocked->status, 409);
+  EXPECT_EQ(blocked->get_header_value("Content-Type"),
+            "application/problem+json");
+  auto forced = client_->Delete(path + "?force=true");
+  ASSERT_TRUE(forced);
+  EXPECT_EQ(forced->status, 204);
+  Get(path, 404);
+}
+
+TEST_F(ApiTest, RepliesCanBeApprovedEditedAndDeclined) {
+  const json a = Post("/api/v1/messages", {{"text", kRemoteGo}}, 201);
+  const std::string id = std::to_string(a["opportunity_id"].get<int64_t>());
+  const json pending = Get("/api/v1/responses/" + id);
+  EXPECT_EQ(pending["status"], "pending");
+  EXPECT_EQ(Get("/api/v1/responses?status=pending")["items"].size(), 1u);
+
+  const json edited = Post("/api/v1/responses/" + id + "/edit",
+                           {{"text", "Hi! Happy to talk."}}, 200);
+  EXPECT_EQ(edited["status"], "pending");
+  const json approved =
+      Post("/api/v1/responses/" + id + "/approve", json::object(), 200);
+  EXPECT_EQ(approved["status"], "approved");
+  EXPECT_EQ(approved["final_response"], "Hi! Happy to talk.");
+  Post("/api/v1/responses/" + id + "/decline", json::object(), 409);
+
+  const json b = Post("/api/v1/messages", {{"text", kOnsiteJava}}, 201);
+  const std::string id2 = std::to_string(b["opportunity_id"].get<int64_t>());
+  EXPECT_EQ(Post("/api/v1/responses/" + id2 + "/decline", json::object(),
+                 200)["status"],
+            "declined");
+  Post("/api/v1/responses/999999/approve", json::object(), 404);
+}
+
+TEST_F(ApiTest, ProfileIsValidatedSavedAndUsedForRescore) {
+  const json before = Get("/api/v1/profile");
+  EXPECT_EQ(before["name"], "Ana Lima");
+  const json created = Post("/api/v1/messages", {{"text", kOnsiteJava}}, 201);
+  const int old_score = created["opportunity"]["total_score"];
+
+  json profile = before;
+  profile["preferred_remote_policy"] = "Onsite";
+  profile["preferred_technologies"] = {"Java"};
+  profile["current_seniority"] = "Junior";
+  profile["minimum_salary_usd"] = 60000;
+  profile["ideal_salary_usd"] = 70000;
+  auto put =
+      client_->Put("/api/v1/profile", profile.dump(), "application/json");
+  ASSERT_TRUE(put);
+  ASSERT_EQ(put->status, 200) << put->body;
+
+  const json rescored =
+      Post("/api/v1/opportunities/rescore", json::object(), 200);
+  EXPECT_EQ(rescored["rescored"], 1);
+  const json after =
+      Get("/api/v1/opportunities/" +
+          std::to_string(created["opportunity_id"].get<int64_t>()));
+  EXPECT_GT(after["total_score"].get<int>(), old_score);
+
+  json bad = before;
+  bad["minimum_salary_usd"] = "lots";
+  auto refused =
+      client_->Put("/api/v1/profile", bad.dump(), "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 422);
+  EXPECT_NE(refused->body.find("minimum_salary_usd"), std::string::npos);
+  // The file on disk was replaced atomically and still loads.
+  std::ifstream file(dir_ / "profile.yaml");
+  std::string text((std::istreambuf_iterator<char>(file)), {});
+  EXPECT_NE(text.find("Onsite"), std::string::npos);
+}
+
+TEST_F(ApiTest, BadInputIsProblemJson) {
+  struct Case {
+    std::string method, path, body;
+    int status;
+  } cases[] = {
+      {"POST", "/api/v1/messages", "{not json", 422},
+      {"POST", "/api/v1/messages", "[]", 422},
+      {"POST", "/api/v1/messages", R"({"text": ""})", 422},
+      {"POST", "/api/v1/messages", R"({"text": 5})", 422},
+      {"POST", "/api/v1/messages",
+       R"({"text": "x", "thread": [{"from": "martian", "text": "y"}]})", 422},
+      {"POST", "/api/v1/opportunities", R"({"recruiter_name": "x"})", 422},
+      {"GET", "/api/v1/opportunities?tier=GREAT", "", 422},
+      {"GET", "/api/v1/opportunities?limit=0", "", 422},
+      {"GET", "/api/v1/opportunities?sort_by=salaryy", "", 422},
+      {"GET", "/api/v1/opportunities?colour=red", "", 400},
+      {"GET", "/api/v1/opportunities/abc", "", 422},
+      {"GET", "/api/v1/opportunities/12345", "", 404},
+      {"GET", "/api/v1/nothing-here", "", 404},
+      {"PUT", "/api/v1/opportunities", "{}", 405},
+  };
+  for (const Case& c : cases) {
+    httplib::Result r = c.method == "GET" ? client_->Get(c.path)
+                        : c.method == "PUT"
+                            ? client_->Put(c.path, c.body, "application/json")
+                            : client_->Post(c.path, c.body, "application/json");
+    ASSERT_TRUE(r) << c.path;
+    EXPECT_EQ(r->status, c.status)
+        << c.method << " " << c.path << " " << r->body;
+    EXPECT_EQ(r->get_header_value("Content-Type"), "application/problem+json")
+        << c.path;
+    const json problem = json::parse(r->body);
+    EXPECT_EQ(problem["status"], c.status);
+    EXPECT_TRUE(problem.contains("title"));
+  }
+  // A body over the 1 MiB limit.
+  auto huge = client_->Post("/api/v1/messages",
+                            R"({"text": ")" + std::string(2 << 20, 'a') + "\"}",
+                            "application/json");
+  ASSERT_TRUE(huge);
+  EXPECT_EQ(huge->status, 413);
+}
+
+TEST_F(ApiTest, SigtermStopsGracefully) {
+  Post("/api/v1/messages", {{"text", kRemoteGo}}, 201);
+  EXPECT_EQ(server_->Stop(), 0);
+}
+
+}  // namespace
