@@ -1,7 +1,7 @@
 # lia's front door (DESIGN §3): one command each to build, run, test, bench.
 #
 #   make build      release-ish build in $(BUILD_DIR) (g++), binary $(BUILD_DIR)/lia
-#   make run        install-deps, build, run lia on the example message
+#   make run        install-deps, build, exec $(BUILD_DIR)/lia serve
 #   make test       everything CI checks (see TEST_PHASES), with timings
 #   make bench      Google Benchmark + the memory-growth check
 #   make fmt | fmt-check | lint | clean | help
@@ -76,11 +76,13 @@ configure:
 build: install-deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Until `lia serve` lands (HTTP API, storage), `make run` shows the engine on
-# the example message and profile; RUN_ARGS replaces the arguments.
-RUN_ARGS ?= analyze --pretty --profile config/profile.example.yaml \
-            config/example-message.txt
+# The embedded defaults (DESIGN §4): SQLite in ./data, the in-process cache,
+# 127.0.0.1:8080. A first run without ./profile.yaml copies the example.
+RUN_ARGS ?= serve
 run: install-deps build
+	@[ -f profile.yaml ] || [ -n "$$LIA_PROFILE" ] || \
+	  { cp config/profile.example.yaml profile.yaml && \
+	    echo "make run: wrote ./profile.yaml from config/profile.example.yaml; edit it to make it yours"; }
 	exec $(BUILD_DIR)/lia $(RUN_ARGS)
 
 test: install-deps

@@ -16,6 +16,9 @@
 #include <string>
 #include <thread>
 
+#include "ingest/testing/export_generator.h"
+#include "sqlite3.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -24,7 +27,8 @@ using nlohmann::json;
 // A `lia serve` child process. Kill() is kill -9; Stop() is SIGTERM.
 class LiaServer {
  public:
-  explicit LiaServer(const fs::path& dir, std::string extra_env = "")
+  explicit LiaServer(const fs::path& dir, std::string extra_env = "",
+                     std::string extra_env2 = "")
       : dir_(dir) {
     int out[2];
     if (pipe(out) != 0) std::abort();
@@ -40,6 +44,7 @@ class LiaServer {
       unsetenv("LIA_CONFIG");
       unsetenv("LIA_API_TOKEN");
       if (!extra_env.empty()) putenv(extra_env.data());
+      if (!extra_env2.empty()) putenv(extra_env2.data());
       execl(LIA_BINARY, LIA_BINARY, "serve", static_cast<char*>(nullptr));
       _exit(127);
     }
@@ -372,6 +377,143 @@ TEST_F(ApiTest, BadInputIsProblemJson) {
                             "application/json");
   ASSERT_TRUE(huge);
   EXPECT_EQ(huge->status, 413);
+}
+
+json ImportBody(httplib::Client& client, const std::string& body,
+                int expected) {
+  auto r = client.Post("/api/v1/imports", body, "application/zip");
+  EXPECT_TRUE(r);
+  if (!r) return {};
+  EXPECT_EQ(r->status, expected) << r->body.substr(0, 500);
+  return json::parse(r->body);
+}
+
+int64_t CountOpportunities(httplib::Client& client) {
+  auto r = client.Get("/api/v1/opportunities/stats");
+  return r && r->status == 200
+             ? json::parse(r->body)["total_count"].get<int64_t>()
+             : -1;
+}
+
+TEST_F(ApiTest, ImportsAnExportOnceAndThenOnlyWhatIsNew) {
+  lia::ingest::testing::GeneratorOptions options;  // 5,000 messages, 800
+  lia::ingest::testing::ExportManifest manifest;   // conversations, quirks.
+  const std::string csv =
+      lia::ingest::testing::GenerateLinkedInExport(options, &manifest);
+  absl::StatusOr<std::string> zip = lia::ingest::testing::MakeZip(
+      {{"Basic_LinkedInDataExport_11-28-2026/messages.csv", csv},
+       {"Basic_LinkedInDataExport_11-28-2026/Profile.csv",
+        "First Name\nAna\n"}});
+  ASSERT_TRUE(zip.ok());
+
+  const json first = ImportBody(*client_, *zip, 201);
+  EXPECT_EQ(first["analysed"], manifest.messages.size());
+  EXPECT_EQ(first["conversations"], manifest.conversations);
+  EXPECT_EQ(first["skipped_drafts"], manifest.skipped_drafts);
+  EXPECT_EQ(first["skipped_sponsored"], manifest.skipped_sponsored);
+  EXPECT_EQ(first["errors"].size(), manifest.errors.size());
+  EXPECT_EQ(CountOpportunities(*client_),
+            static_cast<int64_t>(manifest.messages.size()));
+
+  const json again = ImportBody(*client_, *zip, 201);
+  EXPECT_EQ(again["analysed"], 0);
+  EXPECT_EQ(again["duplicates"], manifest.messages.size());
+
+  options.later_messages = 60;
+  lia::ingest::testing::ExportManifest later_manifest;
+  const std::string later =
+      lia::ingest::testing::GenerateLinkedInExport(options, &later_manifest);
+  const json third = ImportBody(*client_, later, 201);
+  EXPECT_GT(third["analysed"].get<int64_t>(), 0);
+  EXPECT_EQ(
+      third["analysed"].get<int64_t>() + third["duplicates"].get<int64_t>(),
+      static_cast<int64_t>(later_manifest.messages.size()));
+  EXPECT_EQ(CountOpportunities(*client_),
+            static_cast<int64_t>(manifest.messages.size()) +
+                third["analysed"].get<int64_t>());
+}
+
+TEST_F(ApiTest, KillDuringImportLeavesAConsistentDatabase) {
+  lia::ingest::testing::GeneratorOptions options;
+  // Several batches of 1,000, so the kill lands between two of them.
+  options.conversations = 3200;
+  options.messages = 16000;
+  lia::ingest::testing::ExportManifest manifest;
+  const std::string csv =
+      lia::ingest::testing::GenerateLinkedInExport(options, &manifest);
+  std::thread importer([&] {
+    httplib::Client client("127.0.0.1", server_->port());
+    client.set_read_timeout(60, 0);
+    client.Post("/api/v1/imports", csv, "text/csv");  // Killed mid-way.
+  });
+  // Kill as soon as the first batch is visible: the import is under way.
+  for (int i = 0; i < 6000 && CountOpportunities(*client_) <= 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  server_->Kill();
+  importer.join();
+
+  // The file is a sound database after the crash.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_ / "lia.db").c_str(), &db), SQLITE_OK);
+  std::string integrity;
+  sqlite3_exec(
+      db, "PRAGMA integrity_check",
+      [](void* out, int, char** values, char**) {
+        *static_cast<std::string*>(out) += values[0];
+        return 0;
+      },
+      &integrity, nullptr);
+  sqlite3_close(db);
+  EXPECT_EQ(integrity, "ok");
+
+  // Restarted, it serves; every opportunity it has is whole, and importing
+  // again completes the work exactly once.
+  server_ = std::make_unique<LiaServer>(dir_);
+  client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+  client_->set_read_timeout(60, 0);
+  const int64_t before = CountOpportunities(*client_);
+  EXPECT_GE(before, 0);
+  EXPECT_LT(before, static_cast<int64_t>(manifest.messages.size()));
+  const json page = Get("/api/v1/opportunities?limit=500");
+  for (const json& o : page["items"]) {
+    EXPECT_TRUE(o["raw_message"].is_string());
+    EXPECT_EQ(o["processing_status"], "completed");
+  }
+  const json resumed = ImportBody(*client_, csv, 201);
+  EXPECT_EQ(
+      resumed["analysed"].get<int64_t>() + resumed["duplicates"].get<int64_t>(),
+      static_cast<int64_t>(manifest.messages.size()));
+  EXPECT_EQ(CountOpportunities(*client_),
+            static_cast<int64_t>(manifest.messages.size()));
+}
+
+TEST(ApiAuthTest, BeyondLoopbackEveryApiCallNeedsAToken) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("lia_api_auth_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::string env = "LIA_API_TOKEN=s3cret-token";
+  LiaServer server(dir, "LIA_LISTEN=0.0.0.0:0", env);
+  ASSERT_GT(server.port(), 0);
+  httplib::Client client("127.0.0.1", server.port());
+  auto open = client.Get("/health");
+  ASSERT_TRUE(open);
+  EXPECT_EQ(open->status, 200);
+  auto denied = client.Get("/api/v1/opportunities");
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(denied->status, 401);
+  EXPECT_EQ(denied->get_header_value("Content-Type"),
+            "application/problem+json");
+  auto wrong =
+      client.Get("/api/v1/opportunities", {{"Authorization", "Bearer nope"}});
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  auto allowed = client.Get("/api/v1/opportunities",
+                            {{"Authorization", "Bearer s3cret-token"}});
+  ASSERT_TRUE(allowed);
+  EXPECT_EQ(allowed->status, 200);
+  server.Kill();
+  fs::remove_all(dir);
 }
 
 TEST_F(ApiTest, SigtermStopsGracefully) {

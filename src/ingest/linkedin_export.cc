@@ -358,6 +358,31 @@ Owner FindOwner(const std::vector<Row>& rows,
                 std::string_view hint) {
   Owner owner;
   const std::string clean_hint = CleanField(hint);
+  // A hint that names nobody in the export (the profile's name spelt
+  // differently from the LinkedIn account's) is no hint: guess instead, or
+  // every message of the owner would be taken for a recruiter's.
+  if (!clean_hint.empty()) {
+    const bool url = LooksLikeUrl(clean_hint);
+    const std::string key = url ? UrlKey(clean_hint) : NameKey(clean_hint);
+    bool present = false;
+    for (const Row& row : rows) {
+      if ((url ? row.from_url_key : row.from_key) == key) {
+        present = true;
+        break;
+      }
+      if (url) {
+        for (const std::string& to_url : row.to_urls) {
+          present = present || UrlKey(to_url) == key;
+        }
+      } else {
+        for (const std::string& to : Recipients(row, senders)) {
+          present = present || NameKey(to) == key;
+        }
+      }
+      if (present) break;
+    }
+    if (!present) return FindOwner(rows, conversations, senders, "");
+  }
   if (!clean_hint.empty() && LooksLikeUrl(clean_hint)) {
     owner.url_key = UrlKey(clean_hint);
     owner.url = clean_hint;

@@ -341,6 +341,20 @@ TEST(LinkedInExportTest, FindsTheOwnerInTheMostConversations) {
   EXPECT_EQ(result.messages.size(), 3u);
 }
 
+TEST(LinkedInExportTest, AHintThatNamesNobodyFallsBackToTheGuess) {
+  const std::string csv =
+      std::string(kHeader) +
+      "a,,Recruiter One,,Pat Doe,,2023-01-01 10:00:00 UTC,,hi,,\n"
+      "b,,Recruiter Two,,Pat Doe,,2023-01-01 10:00:00 UTC,,hello,,\n"
+      "b,,Pat Doe,,Recruiter Two,,2023-01-01 11:00:00 UTC,,hey,,\n";
+  ExportOptions options;
+  options.owner_hint = "Patricia Doe-Smith";  // The profile's spelling.
+  absl::StatusOr<ExportResult> result = ParseMessagesCsv(csv, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->owner_name, "Pat Doe");
+  EXPECT_EQ(result->messages.size(), 2u);
+}
+
 TEST(LinkedInExportTest, SkipsDraftsAndSponsoredConversations) {
   const std::string csv =
       std::string(kHeader) +
