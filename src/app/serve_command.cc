@@ -151,7 +151,9 @@ int RunServe(const ServeSettings& settings, std::ostream& out,
   options.port = colon == std::string::npos
                      ? 8080
                      : std::atoi(settings.listen.substr(colon + 1).c_str());
-  if (settings.threads > 0) options.threads = settings.threads;
+  // cpp-httplib serves a keep-alive connection on one thread; 64 threads
+  // keep 64 client connections busy without queueing (make bench).
+  options.threads = settings.threads > 0 ? settings.threads : 64;
   std::stringstream origins(settings.cors_origins);
   for (std::string origin; std::getline(origins, origin, ',');) {
     if (!origin.empty()) options.cors_allowed_origins.push_back(origin);

@@ -17,7 +17,7 @@ struct ServeSettings {
   std::string config_path;   // $LIA_CONFIG (TOML), default ./lia.toml
   std::string api_token;     // $LIA_API_TOKEN
   std::string cors_origins;  // $LIA_CORS_ORIGINS, comma-separated
-  int threads = 0;           // $LIA_HTTP_THREADS, default 16
+  int threads = 0;           // $LIA_HTTP_THREADS, default 64
 };
 
 ServeSettings SettingsFromEnvironment();

@@ -95,14 +95,19 @@ Response InvalidInput(const absl::Status& status) {
   return errors.ToResponse(422);
 }
 
-json IngestedToJson(const service::IngestedMessage& m) {
+// In a batch answer the opportunities come without their analysis (GET
+// /api/v1/opportunities/{id} has it): a thousand analyses would make the
+// answer megabytes.
+json IngestedToJson(const service::IngestedMessage& m,
+                    bool with_analysis = true) {
   json j;
   j["message_id"] = m.message_id;
   j["duplicate"] = m.duplicate;
   j["opportunity_id"] =
       m.opportunity_id ? json(*m.opportunity_id) : json(nullptr);
-  j["opportunity"] =
-      m.opportunity ? service::ToJson(*m.opportunity) : json(nullptr);
+  j["opportunity"] = m.opportunity
+                         ? service::ToJson(*m.opportunity, with_analysis)
+                         : json(nullptr);
   return j;
 }
 
@@ -172,7 +177,7 @@ Response PostMessages(ApiContext& ctx, const Request& request) {
   json items = json::array();
   int64_t created = 0, duplicates = 0;
   for (const service::IngestedMessage& m : *done) {
-    items.push_back(IngestedToJson(m));
+    items.push_back(IngestedToJson(m, /*with_analysis=*/false));
     m.duplicate ? ++duplicates : ++created;
   }
   return Response::Json(
@@ -335,9 +340,11 @@ Response ListOpportunities(ApiContext& ctx, const Request& request) {
   absl::StatusOr<store::OpportunityQuery> query =
       ParseListQuery(request, errors);
   if (!errors.empty()) return errors.ToResponse();
-  absl::StatusOr<store::OpportunityPage> page = ctx.service.List(*query);
+  absl::StatusOr<std::string> page = ctx.service.ListJson(*query);
   if (!page.ok()) return InvalidInput(page.status());
-  return Response::Json(200, service::ToJson(*page, query->skip, query->limit));
+  Response r;
+  r.body = *std::move(page);
+  return r;
 }
 
 Response ManualReview(ApiContext& ctx, const Request& request) {

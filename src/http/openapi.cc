@@ -760,8 +760,8 @@ constexpr std::string_view kSchemasApi = R"json({"components": {"schemas": {
   },
   "Opportunity": {
     "type": "object",
-    "description": "The original system's flat fields, plus `analysis` with everything the pipeline concluded.",
-    "required": ["id", "message_id", "conversation_id", "recruiter_name", "raw_message", "company", "role", "seniority", "tech_stack", "salary_min", "salary_max", "salary_currency", "salary_period", "salary_usd_min", "salary_usd_max", "remote_policy", "location", "job_type", "work_week", "agency", "conversation_state", "question_type", "language", "tech_stack_score", "salary_score", "seniority_score", "company_score", "penalty", "total_score", "tier", "computed_tier", "manual_tier", "ai_response", "status", "processing_status", "notes", "profile_version", "created_at", "updated_at", "analysis"],
+    "description": "The original system's flat fields, plus `analysis` with everything the pipeline concluded (in single-opportunity answers; list items leave it out to keep pages small).",
+    "required": ["id", "message_id", "conversation_id", "recruiter_name", "raw_message", "company", "role", "seniority", "tech_stack", "salary_min", "salary_max", "salary_currency", "salary_period", "salary_usd_min", "salary_usd_max", "remote_policy", "location", "job_type", "work_week", "agency", "conversation_state", "question_type", "language", "tech_stack_score", "salary_score", "seniority_score", "company_score", "penalty", "total_score", "tier", "computed_tier", "manual_tier", "ai_response", "status", "processing_status", "notes", "profile_version", "created_at", "updated_at"],
     "properties": {
       "id": {"type": "integer", "format": "int64"},
       "message_id": {"type": "integer", "format": "int64"},
@@ -802,7 +802,7 @@ constexpr std::string_view kSchemasApi = R"json({"components": {"schemas": {
       "profile_version": {"type": "integer", "format": "int64", "description": "Version of the profile the scores were made with."},
       "created_at": {"type": "string", "format": "date-time"},
       "updated_at": {"type": "string", "format": "date-time"},
-      "analysis": {"$ref": "#/components/schemas/Analysis"}
+      "analysis": {"$ref": "#/components/schemas/Analysis", "description": "Present when one opportunity is returned; absent from list items."}
     }
   },
   "OpportunityPage": {

@@ -13,7 +13,7 @@ nlohmann::json OptionalString(const std::optional<std::string>& s) {
 
 }  // namespace
 
-nlohmann::json ToJson(const store::Opportunity& o) {
+nlohmann::json ToJson(const store::Opportunity& o, bool with_analysis) {
   const core::Analysis& a = o.analysis;
   const core::Extraction& e = a.extraction;
   nlohmann::json j;
@@ -73,7 +73,7 @@ nlohmann::json ToJson(const store::Opportunity& o) {
   j["profile_version"] = o.profile_version;
   j["created_at"] = o.created_at;
   j["updated_at"] = o.updated_at;
-  j["analysis"] = core::ToJson(a);
+  if (with_analysis) j["analysis"] = core::ToJson(a);
   return j;
 }
 
@@ -146,7 +146,9 @@ nlohmann::json ToJson(const store::OpportunityStats& s) {
 nlohmann::json ToJson(const store::OpportunityPage& page, int64_t skip,
                       int64_t limit) {
   nlohmann::json items = nlohmann::json::array();
-  for (const store::Opportunity& o : page.items) items.push_back(ToJson(o));
+  for (const store::Opportunity& o : page.items) {
+    items.push_back(ToJson(o, /*with_analysis=*/false));
+  }
   nlohmann::json j;
   j["items"] = std::move(items);
   j["total"] = page.total;

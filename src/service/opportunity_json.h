@@ -11,12 +11,16 @@
 namespace lia::service {
 
 // Flat fields for clients of the original system, plus "analysis" with the
-// full pipeline result (core/json.h) and "engines".
-nlohmann::json ToJson(const store::Opportunity& opportunity);
+// full pipeline result (core/json.h). List items (`with_analysis` false)
+// leave the analysis out: a page stays small, and GET .../{id} has it.
+nlohmann::json ToJson(const store::Opportunity& opportunity,
+                      bool with_analysis = true);
 absl::StatusOr<store::Opportunity> OpportunityFromJson(const nlohmann::json& j);
 
 nlohmann::json ToJson(const store::Response& response);
 nlohmann::json ToJson(const store::OpportunityStats& stats);
+// {"items" (without analysis), "total", "skip", "limit", "has_more",
+// "next_cursor"}.
 nlohmann::json ToJson(const store::OpportunityPage& page, int64_t skip,
                       int64_t limit);
 

@@ -172,15 +172,10 @@ std::string OpportunityService::ListKey(const store::OpportunityQuery& query) {
   return "opp:v" + CacheVersion() + ":list:" + QueryKey(query);
 }
 
-absl::StatusOr<store::Opportunity> OpportunityService::Analyse(
-    int64_t message_id) {
-  LIA_ASSIGN_OR_RETURN(store::StoredMessage stored,
-                       store_.GetMessage(message_id));
-  const std::shared_ptr<const core::Profile> profile = profiles_.Get();
-  const int64_t profile_version = profiles_.version();
-  core::Message message = stored.message;
+absl::StatusOr<core::Analysis> OpportunityService::AnalyseMessage(
+    core::Message message, int64_t message_id, const core::Profile& profile,
+    int64_t profile_version) {
   message.id = std::to_string(message_id);
-
   // The same message under the same profile is never analysed twice.
   nlohmann::json identity = core::ToJson(message);
   identity.erase("id");
@@ -188,27 +183,35 @@ absl::StatusOr<store::Opportunity> OpportunityService::Analyse(
       "pipe:" + std::to_string(profile_version) + ":rules:" +
       Hex(Fnv1a(identity.dump(-1, ' ', false,
                               nlohmann::json::error_handler_t::replace)));
-  std::optional<core::Analysis> analysis;
   if (std::optional<std::string> cached = cache_.Get(key)) {
     absl::StatusOr<nlohmann::json> json = core::ParseJson(*cached);
     if (json.ok()) {
       absl::StatusOr<core::Analysis> a = core::AnalysisFromJson(*json);
       if (a.ok()) {
-        analysis = *std::move(a);
-        analysis->id = message.id;
+        a->id = message.id;
+        return a;
       }
     }
   }
-  if (!analysis) {
-    LIA_ASSIGN_OR_RETURN(core::Analysis fresh,
-                         pipeline_.Analyze(message, *profile));
-    cache_.Set(key,
-               core::ToJson(fresh).dump(
-                   -1, ' ', false, nlohmann::json::error_handler_t::replace),
-               std::chrono::milliseconds(0));
-    analysis = std::move(fresh);
-  }
-  return store_.SaveAnalysis(message_id, *analysis, profile_version);
+  LIA_ASSIGN_OR_RETURN(core::Analysis fresh,
+                       pipeline_.Analyze(message, profile));
+  cache_.Set(key,
+             core::ToJson(fresh).dump(-1, ' ', false,
+                                      nlohmann::json::error_handler_t::replace),
+             std::chrono::milliseconds(0));
+  return fresh;
+}
+
+absl::StatusOr<store::Opportunity> OpportunityService::Analyse(
+    int64_t message_id) {
+  LIA_ASSIGN_OR_RETURN(store::StoredMessage stored,
+                       store_.GetMessage(message_id));
+  const std::shared_ptr<const core::Profile> profile = profiles_.Get();
+  const int64_t profile_version = profiles_.version();
+  LIA_ASSIGN_OR_RETURN(
+      core::Analysis analysis,
+      AnalyseMessage(stored.message, message_id, *profile, profile_version));
+  return store_.SaveAnalysis(message_id, analysis, profile_version);
 }
 
 absl::StatusOr<std::vector<IngestedMessage>> OpportunityService::Ingest(
@@ -231,29 +234,46 @@ absl::StatusOr<std::vector<IngestedMessage>> OpportunityService::Ingest(
   }
   LIA_ASSIGN_OR_RETURN(std::vector<store::IngestOutcome> outcomes,
                        store_.InsertMessages(messages));
-  std::vector<IngestedMessage> out;
-  out.reserve(outcomes.size());
-  bool wrote = false;
-  for (const store::IngestOutcome& outcome : outcomes) {
-    IngestedMessage m;
-    m.message_id = outcome.message_id;
-    m.duplicate = outcome.duplicate;
-    m.opportunity_id = outcome.opportunity_id;
-    if (!outcome.duplicate || !outcome.opportunity_id) {
-      // New, or stored earlier but never analysed (a crash in between).
-      absl::StatusOr<store::Opportunity> opportunity =
-          Analyse(outcome.message_id);
-      if (!opportunity.ok()) {
-        if (wrote) Invalidate();
-        return opportunity.status();
-      }
-      m.opportunity_id = opportunity->id;
-      m.opportunity = *std::move(opportunity);
-      wrote = true;
-    }
-    out.push_back(std::move(m));
+  // Analyse what is new (or stored before but never analysed, after a
+  // crash), then save every analysis in one transaction.
+  const std::shared_ptr<const core::Profile> profile = profiles_.Get();
+  const int64_t profile_version = profiles_.version();
+  std::vector<core::Analysis> analyses;
+  std::vector<size_t> analysed_index;
+  analyses.reserve(outcomes.size());
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    if (outcomes[i].duplicate && outcomes[i].opportunity_id) continue;
+    LIA_ASSIGN_OR_RETURN(core::Analysis analysis,
+                         AnalyseMessage(messages[i], outcomes[i].message_id,
+                                        *profile, profile_version));
+    analyses.push_back(std::move(analysis));
+    analysed_index.push_back(i);
   }
-  if (wrote) Invalidate();
+  std::vector<store::Opportunity> saved;
+  if (!analyses.empty()) {
+    std::vector<store::Store::AnalysisToSave> to_save;
+    to_save.reserve(analyses.size());
+    for (size_t k = 0; k < analyses.size(); ++k) {
+      to_save.push_back({outcomes[analysed_index[k]].message_id, &analyses[k],
+                         profile_version});
+    }
+    absl::StatusOr<std::vector<store::Opportunity>> done =
+        store_.SaveAnalyses(to_save);
+    if (!done.ok()) return done.status();
+    saved = *std::move(done);
+    Invalidate();
+  }
+  std::vector<IngestedMessage> out(outcomes.size());
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    out[i].message_id = outcomes[i].message_id;
+    out[i].duplicate = outcomes[i].duplicate;
+    out[i].opportunity_id = outcomes[i].opportunity_id;
+  }
+  for (size_t k = 0; k < saved.size(); ++k) {
+    IngestedMessage& m = out[analysed_index[k]];
+    m.opportunity_id = saved[k].id;
+    m.opportunity = std::move(saved[k]);
+  }
   return out;
 }
 
@@ -344,6 +364,19 @@ absl::StatusOr<store::OpportunityPage> OpportunityService::List(
   return page;
 }
 
+absl::StatusOr<std::string> OpportunityService::ListJson(
+    const store::OpportunityQuery& query) {
+  const std::string key = ListKey(query) + ":json";
+  if (std::optional<std::string> cached = cache_.Get(key)) return *cached;
+  LIA_ASSIGN_OR_RETURN(store::OpportunityPage page,
+                       store_.ListOpportunities(query));
+  std::string body =
+      ToJson(page, query.skip, query.limit)
+          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  cache_.Set(key, body, std::chrono::seconds(options_.cache_ttl_seconds));
+  return body;
+}
+
 absl::StatusOr<store::OpportunityStats> OpportunityService::Stats() {
   // Stats are cheap aggregates over indexed columns; cached all the same,
   // because dashboards poll them.
@@ -398,20 +431,48 @@ absl::StatusOr<store::Opportunity> OpportunityService::Reprocess(int64_t id) {
 
 absl::StatusOr<int64_t> OpportunityService::RescoreAll() {
   LIA_ASSIGN_OR_RETURN(std::vector<int64_t> ids, store_.OpportunityIds());
+  const std::shared_ptr<const core::Profile> profile = profiles_.Get();
+  const int64_t profile_version = profiles_.version();
+  // Batches: one transaction per batch, and a failure loses only its batch.
+  constexpr size_t kBatch = 500;
   int64_t done = 0;
-  for (int64_t id : ids) {
-    absl::StatusOr<store::Opportunity> o = store_.GetOpportunity(id);
-    if (absl::IsNotFound(o.status())) continue;  // Deleted meanwhile.
-    if (!o.ok()) {
-      Invalidate();
-      return o.status();
+  for (size_t first = 0; first < ids.size(); first += kBatch) {
+    std::vector<core::Analysis> analyses;
+    std::vector<int64_t> message_ids;
+    for (size_t i = first; i < std::min(ids.size(), first + kBatch); ++i) {
+      absl::StatusOr<store::Opportunity> o = store_.GetOpportunity(ids[i]);
+      if (absl::IsNotFound(o.status())) continue;  // Deleted meanwhile.
+      if (!o.ok()) {
+        Invalidate();
+        return o.status();
+      }
+      absl::StatusOr<store::StoredMessage> m = store_.GetMessage(o->message_id);
+      if (!m.ok()) {
+        Invalidate();
+        return m.status();
+      }
+      absl::StatusOr<core::Analysis> a =
+          AnalyseMessage(m->message, o->message_id, *profile, profile_version);
+      if (!a.ok()) {
+        Invalidate();
+        return a.status();
+      }
+      analyses.push_back(*std::move(a));
+      message_ids.push_back(o->message_id);
     }
-    absl::StatusOr<store::Opportunity> fresh = Analyse(o->message_id);
-    if (!fresh.ok()) {
-      Invalidate();
-      return fresh.status();
+    std::vector<store::Store::AnalysisToSave> to_save;
+    for (size_t k = 0; k < analyses.size(); ++k) {
+      to_save.push_back({message_ids[k], &analyses[k], profile_version});
     }
-    ++done;
+    if (!to_save.empty()) {
+      absl::StatusOr<std::vector<store::Opportunity>> saved =
+          store_.SaveAnalyses(to_save);
+      if (!saved.ok()) {
+        Invalidate();
+        return saved.status();
+      }
+      done += static_cast<int64_t>(saved->size());
+    }
   }
   Invalidate();
   return done;

@@ -97,6 +97,9 @@ class OpportunityService {
   absl::StatusOr<store::Opportunity> Get(int64_t id);
   absl::StatusOr<store::OpportunityPage> List(
       const store::OpportunityQuery& query);
+  // The page as the API's JSON text, cached as such: a repeated list costs
+  // one cache lookup and no (de)serialisation.
+  absl::StatusOr<std::string> ListJson(const store::OpportunityQuery& query);
   absl::StatusOr<store::OpportunityStats> Stats();
   absl::StatusOr<store::Opportunity> Update(int64_t id,
                                             const store::OpportunityPatch& p);
@@ -117,6 +120,11 @@ class OpportunityService {
 
  private:
   absl::StatusOr<store::Opportunity> Analyse(int64_t message_id);
+  // The pipeline through the result cache.
+  absl::StatusOr<core::Analysis> AnalyseMessage(core::Message message,
+                                                int64_t message_id,
+                                                const core::Profile& profile,
+                                                int64_t profile_version);
   void Invalidate();
   std::string CacheVersion();
   std::string ListKey(const store::OpportunityQuery& query);

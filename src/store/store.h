@@ -163,6 +163,16 @@ class Store {
       int64_t message_id, const core::Analysis& analysis,
       int64_t profile_version) = 0;
 
+  // SaveAnalysis for many messages in one transaction: all or nothing.
+  // Batch ingest and rescore use it; one commit per batch, not per message.
+  struct AnalysisToSave {
+    int64_t message_id = 0;
+    const core::Analysis* analysis = nullptr;  // Not owned; non-null.
+    int64_t profile_version = 0;
+  };
+  virtual absl::StatusOr<std::vector<Opportunity>> SaveAnalyses(
+      const std::vector<AnalysisToSave>& analyses) = 0;
+
   virtual absl::StatusOr<Opportunity> GetOpportunity(int64_t id) = 0;
   virtual absl::StatusOr<OpportunityPage> ListOpportunities(
       const OpportunityQuery& query) = 0;

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""HTTP benchmark of `lia serve` (make bench): batch ingest throughput end to
+end (POST /api/v1/messages with 1,000 messages a request: store + analyse +
+store the opportunity), then wrk on GET /api/v1/opportunities?limit=50 over a
+database of N opportunities (keep-alive, 64 connections).
+
+Usage: http_bench.py LIA_BINARY [--opportunities 100000] [--seconds 10]
+Prints the figures and the machine it ran on; exits 0 (the figures are
+reported, not asserted: the machines are shared and noisy).
+"""
+import argparse, http.client, json, os, random, shutil, subprocess, sys
+import tempfile, time
+
+COMPANIES = ["Acme Robotics", "Nimbus Labs", "Quarry Bank", "Fernhill Health",
+             "Tandem Pay", "Brava Systems", "Kestrel Sensors", "Pampa Labs"]
+ROLES = ["Senior Go Engineer", "Staff Data Engineer", "Junior Java Developer",
+         "Lead DevOps Engineer", "Senior Frontend Engineer", "ML Engineer"]
+STACKS = ["Go, Kubernetes and AWS", "Python, Spark and Snowflake",
+          "Java, Spring Boot and Kafka", "React, TypeScript and GraphQL",
+          "Terraform, GCP and Prometheus"]
+POLICIES = ["Fully remote", "Hybrid, 2 days a week in the office",
+            "On-site in Chicago"]
+
+
+def message(i, rng):
+    low = rng.randrange(80, 200) * 1000
+    return {
+        "sender": f"Recruiter {i % 997}",
+        "source_id": f"bench-{i}",
+        "text": (f"Hi Ana, {rng.choice(COMPANIES)} is hiring a "
+                 f"{rng.choice(ROLES)} ({rng.choice(STACKS)}). "
+                 f"{rng.choice(POLICIES)}, ${low // 1000}k-${low // 1000 + 30}k. "
+                 f"Interested? Ref {i}"),
+    }
+
+
+def machine():
+    cpu = "unknown cpu"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("lia")
+    ap.add_argument("--opportunities", type=int, default=100000)
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=64)
+    a = ap.parse_args()
+
+    work = tempfile.mkdtemp(prefix="lia-http-bench-")
+    env = dict(os.environ, LIA_DATABASE_URL=f"sqlite://{work}/lia.db",
+               LIA_LISTEN="127.0.0.1:0", LIA_PROFILE=f"{work}/profile.yaml")
+    env.pop("LIA_CONFIG", None)
+    server = subprocess.Popen([a.lia, "serve"], env=env, stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        line = server.stdout.readline()
+        port = int(line.split("http://127.0.0.1:")[1].split()[0])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        rng = random.Random(7)
+        batch = 1000
+        start = time.perf_counter()
+        for first in range(0, a.opportunities, batch):
+            body = json.dumps({"messages": [message(i, rng) for i in
+                                            range(first, min(a.opportunities,
+                                                             first + batch))]})
+            conn.request("POST", "/api/v1/messages", body,
+                         {"Content-Type": "application/json"})
+            r = conn.getresponse()
+            r.read()
+            if r.status not in (200, 201):
+                sys.exit(f"ingest failed: {r.status}")
+        ingest = time.perf_counter() - start
+        conn.request("GET", "/api/v1/opportunities?limit=50")
+        r = conn.getresponse()
+        page = r.read()
+        print(f"machine: {machine()}")
+        print(f"ingest: {a.opportunities} messages in {ingest:.1f}s = "
+              f"{a.opportunities / ingest:.0f} messages/s end to end "
+              f"(batches of {batch}; target >= 5000/s)")
+        print(f"list page: {len(page)} bytes for 50 opportunities")
+        url = f"http://127.0.0.1:{port}/api/v1/opportunities?limit=50"
+        if shutil.which("wrk") is None:
+            print("wrk not installed: list load skipped")
+            return
+        out = subprocess.run(["wrk", "-t2", f"-c{a.connections}",
+                              f"-d{a.seconds}s", "--latency", url],
+                             capture_output=True, text=True).stdout
+        print(f"wrk -t2 -c{a.connections} -d{a.seconds}s --latency "
+              "GET /api/v1/opportunities?limit=50 "
+              "(target >= 10000 req/s, p99 < 10 ms):")
+        print(out)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
