@@ -33,6 +33,8 @@ FUZZ_MAX_LEN       ?= 65536
 FUZZ_ARGS          ?=
 
 BENCH_MIN_TIME ?= 0.3
+BENCH_OPPORTUNITIES ?= 100000
+BENCH_HTTP_SECONDS ?= 10
 BENCH_ARGS     ?=
 
 CLANG_FORMAT   ?= clang-format
@@ -155,6 +157,10 @@ bench: install-deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target pipeline_bench pipeline_memory_check
 	$(BUILD_DIR)/bench/pipeline_bench --benchmark_min_time=$(BENCH_MIN_TIME) $(BENCH_ARGS)
 	$(BUILD_DIR)/bench/pipeline_memory_check
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target lia cache_bench
+	$(BUILD_DIR)/src/cache/cache_bench --benchmark_min_time=$(BENCH_MIN_TIME)
+	python3 bench/http_bench.py $(BUILD_DIR)/lia --opportunities $(BENCH_OPPORTUNITIES) \
+	  --seconds $(BENCH_HTTP_SECONDS)
 
 fmt:
 	$(CLANG_FORMAT) -i $(FMT_FILES)
