@@ -149,6 +149,42 @@ TEST_F(CliTest, ConfigFileSetsTierThresholds) {
   EXPECT_NE(refused.err.find("line 2"), std::string::npos) << refused.err;
 }
 
+TEST_F(CliTest, MigrateReportsTheSchemaVersionAndRefusesANewerDatabase) {
+  const std::string url = "sqlite://" + (dir_ / "lia.db").string();
+  const CliRun first = Lia("migrate --database " + url);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("schema version 1"), std::string::npos) << first.out;
+  const CliRun again = Lia("migrate --database " + url);
+  EXPECT_EQ(again.exit_code, 0);
+
+  // A database a newer lia made.
+  const std::string bump =
+      "python3 -c \"import sqlite3; c = sqlite3.connect('" +
+      (dir_ / "lia.db").string() +
+      "'); c.execute(\\\"INSERT INTO schema_migrations "
+      "VALUES (999, 'future', 'now')\\\"); c.commit()\"";
+  ASSERT_EQ(std::system(bump.c_str()), 0);
+  const CliRun refused = Lia("migrate --database " + url);
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("newer than this lia"), std::string::npos)
+      << refused.err;
+}
+
+TEST_F(CliTest, TokenCreatePrintsATokenOnce) {
+  const std::string url = "sqlite://" + (dir_ / "lia.db").string();
+  const CliRun a = Lia("token create laptop --database " + url);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const CliRun b = Lia("token create phone --database " + url);
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(a.out.rfind("lia_", 0), 0u);
+  EXPECT_EQ(a.out.size(), 4u + 64u + 1u);  // "lia_" + 32 random bytes hex.
+  EXPECT_NE(a.out, b.out);
+  // Only a hash is stored: the token itself is nowhere in the file.
+  std::ifstream db(dir_ / "lia.db", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(db)), {});
+  EXPECT_EQ(bytes.find(a.out.substr(4, 64)), std::string::npos);
+}
+
 TEST_F(CliTest, MissingInputFileIsAClearError) {
   const CliRun run = Lia("analyze /nonexistent/message.txt");
   EXPECT_EQ(run.exit_code, 2);

@@ -73,8 +73,8 @@ int main(int argc, char** argv) {
       "Import LinkedIn's data export (the zip or its messages.csv).");
   import_linkedin->add_option("file", import_file, "Archive or CSV file.")
       ->required();
-  import_cmd->add_option("--database", settings.database_url,
-                         "sqlite://PATH of the database.");
+  import_linkedin->add_option("--database", settings.database_url,
+                              "sqlite://PATH of the database.");
 
   std::string token_name;
   CLI::App* token_cmd = app.add_subcommand("token", "Manage API tokens.");
@@ -83,8 +83,8 @@ int main(int argc, char** argv) {
       "create", "Create an API token; prints it once (only a hash is kept).");
   token_create->add_option("name", token_name, "What the token is for.")
       ->required();
-  token_cmd->add_option("--database", settings.database_url,
-                        "sqlite://PATH of the database.");
+  token_create->add_option("--database", settings.database_url,
+                           "sqlite://PATH of the database.");
 
   try {
     app.parse(argc, argv);

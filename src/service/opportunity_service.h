@@ -63,14 +63,6 @@ struct ImportSummary {
   std::vector<std::string> errors;  // "line 17: ..." per malformed row.
 };
 
-// Analyses stored messages. Today it runs in the caller's thread; the
-// background-jobs issue makes it a queued job behind the same interface.
-class MessageProcessor {
- public:
-  virtual ~MessageProcessor() = default;
-  virtual absl::StatusOr<store::Opportunity> Process(int64_t message_id) = 0;
-};
-
 struct ServiceOptions {
   int64_t max_batch = 1000;  // Default 1,000 messages per batch request.
   // TTL of cached reads; versioned keys make invalidation exact anyway.
@@ -86,8 +78,11 @@ class OpportunityService {
   ~OpportunityService();
 
   // Stores each message once, then analyses the new ones. All messages of a
-  // batch are stored in one transaction. InvalidArgument (with the index of
-  // the bad message) when a message has no text or the batch is too large.
+  // batch are stored in one transaction. Analysis runs in the caller's
+  // thread today; this is the one place the background-jobs work turns it
+  // into an enqueued job (stored with the message, in one transaction).
+  // InvalidArgument (with the index of the bad message) when a message has no
+  // text or the batch is too large.
   absl::StatusOr<std::vector<IngestedMessage>> Ingest(
       const std::vector<core::Message>& messages);
 

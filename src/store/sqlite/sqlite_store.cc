@@ -496,7 +496,11 @@ class SqliteStore final : public Store {
   // A statement of the writer connection, prepared once and reused (reset,
   // bindings cleared): parsing SQL was half the cost of a batch save.
   // Writer only, under write_mu_.
-  SQLite::Statement& Prepared(SQLite::Database& db, const char* sql) {
+  // Write bodies run under write_mu_ but as lambdas, which the analysis
+  // cannot follow; AssertHeld checks it at run time instead.
+  SQLite::Statement& Prepared(SQLite::Database& db,
+                              const char* sql) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    write_mu_.AssertHeld();
     std::unique_ptr<SQLite::Statement>& st = prepared_[sql];
     if (!st) {
       st = std::make_unique<SQLite::Statement>(db, sql);
