@@ -392,16 +392,17 @@ std::string FoldedSpan(const Doc& doc, size_t first, size_t last) {
 bool SelfWord(std::string_view w) {
   return AnyOf(
       w,
-      {"i",           "im",          "i'm",         "me",         "my",
-       "soy",         "sou",         "here",        "recruiter",  "recruiters",
-       "recruiting",  "recruitment", "talent",      "team",       "equipo",
-       "time",        "lead",        "head",        "ceo",        "cto",
-       "founder",     "cofounder",   "co",          "manager",    "partner",
-       "reclutadora", "reclutador",  "recrutadora", "recrutador", "trabajo",
-       "trabalho",    "aqui",        "we",          "escribo",    "work",
-       "growth",      "run",         "sourcer",     "hr",         "people",
-       "rrhh",        "consultora",  "consultor",   "parte",      "desde",
-       "it",          "technical",   "hiring",      "engineering"});
+      {"i",           "im",          "i'm",         "me",          "my",
+       "soy",         "sou",         "here",        "recruiter",   "recruiters",
+       "recruiting",  "recruitment", "talent",      "team",        "equipo",
+       "time",        "lead",        "head",        "ceo",         "cto",
+       "founder",     "cofounder",   "co",          "manager",     "partner",
+       "reclutadora", "reclutador",  "recrutadora", "recrutador",  "trabajo",
+       "trabalho",    "aqui",        "we",          "escribo",     "work",
+       "growth",      "run",         "sourcer",     "hr",          "people",
+       "rrhh",        "consultora",  "consultor",   "parte",       "desde",
+       "it",          "technical",   "hiring",      "engineering", "contacto",
+       "contato",     "escrevo",     "hablo",       "falo"});
 }
 
 // ---------------------------------------------------------------------------
@@ -608,7 +609,8 @@ CompanyFacts FindCompany(const Context& c) {
            "partner", "parte",  "manager",       "lead",       "head",
            "talento", "talent", "reclutamiento", "seleccion",  "rrhh",
            "humanos", "people", "recrutamento",  "recruiting", "hiring",
-           "sou",     "soy"});
+           "sou",     "soy",    "contacto",      "escribo",    "escrevo",
+           "contato", "hablo",  "falo"});
       if (!after_name && !after_title) continue;
     }
     if (AnyOf(w, {"at", "en", "na", "no", "em"}) &&
