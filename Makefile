@@ -157,8 +157,9 @@ bench: install-deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target pipeline_bench pipeline_memory_check
 	$(BUILD_DIR)/bench/pipeline_bench --benchmark_min_time=$(BENCH_MIN_TIME) $(BENCH_ARGS)
 	$(BUILD_DIR)/bench/pipeline_memory_check
-	cmake --build $(BUILD_DIR) -j $(JOBS) --target lia cache_bench
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target lia cache_bench jobs_bench
 	$(BUILD_DIR)/src/cache/cache_bench --benchmark_min_time=$(BENCH_MIN_TIME)
+	$(BUILD_DIR)/src/jobs/jobs_bench --benchmark_min_time=$(BENCH_MIN_TIME)
 	python3 bench/http_bench.py $(BUILD_DIR)/lia --opportunities $(BENCH_OPPORTUNITIES) \
 	  --seconds $(BENCH_HTTP_SECONDS)
 

@@ -153,7 +153,7 @@ TEST_F(CliTest, MigrateReportsTheSchemaVersionAndRefusesANewerDatabase) {
   const std::string url = "sqlite://" + (dir_ / "lia.db").string();
   const CliRun first = Lia("migrate --database " + url);
   ASSERT_EQ(first.exit_code, 0) << first.err;
-  EXPECT_NE(first.out.find("schema version 1"), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("schema version 2"), std::string::npos) << first.out;
   const CliRun again = Lia("migrate --database " + url);
   EXPECT_EQ(again.exit_code, 0);
 

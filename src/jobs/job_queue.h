@@ -1,0 +1,109 @@
+#pragma once
+
+// The durable job queue (DESIGN §6): at-least-once delivery through leases.
+// One interface; the SQLite implementation lives in store/sqlite
+// (OpenSqliteJobQueue), PostgreSQL comes with the scale-out issue.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "jobs/job.h"
+#include "jobs/retry_policy.h"
+
+namespace lia::jobs {
+
+struct NewJob {
+  std::string type;            // Required.
+  std::string payload = "{}";  // JSON text; InvalidArgument if malformed.
+  Priority priority = Priority::kNormal;
+  int max_attempts = 5;  // Default 5. Attempts before the job is dead; >= 1.
+  // Default: now. Not leased before this instant.
+  std::optional<absl::Time> run_at;
+  // Empty: none. See JobQueue::Enqueue.
+  std::string idempotency_key;
+};
+
+struct JobFilter {
+  std::optional<JobState> state;  // Empty: every state.
+  std::string type;               // Empty: every type.
+  int64_t limit = 50;             // Default 50; 1..500.
+  int64_t skip = 0;               // Default 0.
+};
+
+// Number of jobs per (state wire name, type).
+using JobCounts = std::map<std::pair<std::string, std::string>, int64_t>;
+
+// Thread-safe; every method is one transaction. Time comes from the Clock
+// the implementation was opened with; retry jitter from its random source.
+//
+// Errors: NotFound for an unknown id; FailedPrecondition when the job is not
+// in a state the call applies to — in particular when `owner` no longer
+// holds the lease (it expired and another worker took the job, or the job
+// was cancelled): the caller must drop its result; InvalidArgument for bad
+// input; Unavailable when the database is busy past its timeout (retry).
+class JobQueue {
+ public:
+  virtual ~JobQueue() = default;
+
+  // Adds a queued job. With an idempotency key that a live (queued or
+  // running) job holds already, adds nothing and returns that job: a
+  // producer that retries its enqueue gets the same job back, which is what
+  // at-least-once producers want (compare created_at or id to tell). A key
+  // whose job has finished (any other state) may be used again.
+  virtual absl::StatusOr<Job> Enqueue(const NewJob& job) = 0;
+  // Enqueue for many jobs in one transaction: all or nothing.
+  virtual absl::StatusOr<std::vector<Job>> EnqueueBatch(
+      const std::vector<NewJob>& jobs) = 0;
+
+  // Takes the next runnable job: queued with run_at <= now, or running with
+  // an expired lease (its worker died), highest priority first, then
+  // earliest run_at, then lowest id; of the given types only, unless
+  // `types` is empty. Marks it running, owned by `owner` until now +
+  // lease_duration, and counts an attempt. nullopt when there is none.
+  // A job whose lease expired on its last allowed attempt is marked dead
+  // instead of being taken again (a job that kills its worker must stop).
+  virtual absl::StatusOr<std::optional<Job>> Lease(
+      const std::string& owner, const std::vector<std::string>& types,
+      absl::Duration lease_duration) = 0;
+
+  // Moves the lease of a running job that `owner` holds to `until`.
+  virtual absl::Status ExtendLease(int64_t id, const std::string& owner,
+                                   absl::Time until) = 0;
+
+  // Marks a job that `owner` holds succeeded.
+  virtual absl::Status Complete(int64_t id, const std::string& owner) = 0;
+
+  // Records a failed attempt of a job that `owner` holds, with the task's
+  // status (not OK). Not retryable (IsRetryable): failed. Retryable with
+  // attempts left: queued again at now + BackoffDelay(policy, attempts).
+  // Retryable on the last attempt: dead. Returns the job as it is now.
+  virtual absl::StatusOr<Job> Fail(int64_t id, const std::string& owner,
+                                   const absl::Status& status,
+                                   const RetryPolicy& policy) = 0;
+
+  // Cancels a queued or running job (a running job's worker then finds its
+  // lease gone). Cancelling a cancelled job is a no-op; FailedPrecondition
+  // for succeeded, failed and dead jobs.
+  virtual absl::StatusOr<Job> Cancel(int64_t id) = 0;
+
+  // Queues a failed, dead or cancelled job again, now, with its attempts
+  // reset to 0 (a person decided it deserves a full budget).
+  // FailedPrecondition for other states, and AlreadyExists when another
+  // live job holds its idempotency key.
+  virtual absl::StatusOr<Job> Retry(int64_t id) = 0;
+
+  virtual absl::StatusOr<Job> Get(int64_t id) = 0;
+  // Newest first.
+  virtual absl::StatusOr<std::vector<Job>> List(const JobFilter& filter) = 0;
+  // Jobs per (state, type); pairs with no job are absent.
+  virtual absl::StatusOr<JobCounts> Counts() = 0;
+};
+
+}  // namespace lia::jobs

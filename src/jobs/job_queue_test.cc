@@ -1,0 +1,391 @@
+// The JobQueue contract (job_queue.h), run on the SQLite queue against a
+// temporary database file.
+
+#include "jobs/job_queue.h"
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "gtest/gtest.h"
+#include "jobs/clock.h"
+#include "jobs/sqlite/sqlite_job_queue.h"
+#include "store/store.h"
+
+namespace lia::jobs {
+namespace {
+
+class JobQueueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("lia_jobs_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "lia.db").string();
+    queue_ = Open();
+  }
+  void TearDown() override {
+    queue_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::unique_ptr<JobQueue> Open() {
+    store::SqliteJobQueueOptions options;
+    options.path = path_;
+    options.clock = &clock_;
+    options.random_seed = 42;
+    auto queue = store::OpenSqliteJobQueue(options);
+    EXPECT_TRUE(queue.ok()) << queue.status();
+    return queue.ok() ? *std::move(queue) : nullptr;
+  }
+
+  Job Add(const std::string& type, Priority priority = Priority::kNormal,
+          std::optional<absl::Time> run_at = std::nullopt,
+          int max_attempts = 5) {
+    NewJob j;
+    j.type = type;
+    j.priority = priority;
+    j.run_at = run_at;
+    j.max_attempts = max_attempts;
+    absl::StatusOr<Job> added = queue_->Enqueue(j);
+    EXPECT_TRUE(added.ok()) << added.status();
+    return added.ok() ? *added : Job{};
+  }
+
+  std::optional<Job> LeaseOne(const std::string& owner = "w1",
+                              std::vector<std::string> types = {}) {
+    auto leased = queue_->Lease(owner, types, absl::Seconds(30));
+    EXPECT_TRUE(leased.ok()) << leased.status();
+    return leased.ok() ? *leased : std::nullopt;
+  }
+
+  std::filesystem::path dir_;
+  std::string path_;
+  FakeClock clock_;
+  std::unique_ptr<JobQueue> queue_;
+};
+
+TEST_F(JobQueueTest, EnqueueStoresAQueuedJob) {
+  NewJob j;
+  j.type = "process_message";
+  j.payload = R"({"message_id": 7})";
+  j.priority = Priority::kHigh;
+  absl::StatusOr<Job> added = queue_->Enqueue(j);
+  ASSERT_TRUE(added.ok()) << added.status();
+  EXPECT_GT(added->id, 0);
+  EXPECT_EQ(added->state, JobState::kQueued);
+  EXPECT_EQ(added->run_at, clock_.Now());
+  EXPECT_EQ(added->attempts, 0);
+  absl::StatusOr<Job> got = queue_->Get(added->id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->payload, R"({"message_id": 7})");
+  EXPECT_EQ(got->priority, Priority::kHigh);
+}
+
+TEST_F(JobQueueTest, EnqueueRejectsMalformedInput) {
+  NewJob j;
+  j.type = "x";
+  j.payload = "{not json";
+  EXPECT_EQ(queue_->Enqueue(j).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  j.payload = "{}";
+  j.type = "";
+  EXPECT_EQ(queue_->Enqueue(j).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(queue_->Get(12345).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(JobQueueTest, LeasesByPriorityThenRunAtThenId) {
+  const absl::Time now = clock_.Now();
+  const int64_t low = Add("t", Priority::kLow).id;
+  const int64_t normal_late = Add("t", Priority::kNormal, now).id;
+  const int64_t normal_early =
+      Add("t", Priority::kNormal, now - absl::Seconds(5)).id;
+  const int64_t high = Add("t", Priority::kHigh).id;
+  const int64_t normal_same = Add("t", Priority::kNormal, now).id;
+  const int64_t future = Add("t", Priority::kHigh, now + absl::Hours(1)).id;
+
+  std::vector<int64_t> order;
+  while (std::optional<Job> j = LeaseOne()) {
+    order.push_back(j->id);
+    ASSERT_TRUE(queue_->Complete(j->id, "w1").ok());
+  }
+  EXPECT_EQ(order, (std::vector<int64_t>{high, normal_early, normal_late,
+                                         normal_same, low}));
+  clock_.Advance(absl::Hours(1));
+  std::optional<Job> later = LeaseOne();
+  ASSERT_TRUE(later.has_value());
+  EXPECT_EQ(later->id, future);
+}
+
+TEST_F(JobQueueTest, LeaseMarksRunningAndFiltersByType) {
+  Add("a");
+  const int64_t b = Add("b").id;
+  std::optional<Job> j = LeaseOne("w1", {"b", "c"});
+  ASSERT_TRUE(j.has_value());
+  EXPECT_EQ(j->id, b);
+  EXPECT_EQ(j->state, JobState::kRunning);
+  EXPECT_EQ(j->lease_owner, "w1");
+  EXPECT_EQ(j->attempts, 1);
+  EXPECT_EQ(j->lease_expires_at, clock_.Now() + absl::Seconds(30));
+  EXPECT_FALSE(LeaseOne("w1", {"b"}).has_value());
+}
+
+TEST_F(JobQueueTest, ALeaseIsExclusiveAcrossThreadsAndConnections) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 500;
+  std::vector<NewJob> batch(kThreads * kPerThread);
+  for (NewJob& j : batch) j.type = "noop";
+  ASSERT_TRUE(queue_->EnqueueBatch(batch).ok());
+
+  // Each thread its own queue (own connection), like separate processes.
+  std::vector<std::unique_ptr<JobQueue>> queues;
+  for (int t = 0; t < kThreads; ++t) queues.push_back(Open());
+  absl::Mutex mu;
+  std::vector<int64_t> seen;
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string owner = "w" + std::to_string(t);
+      while (true) {
+        auto leased = queues[t]->Lease(owner, {}, absl::Minutes(5));
+        if (!leased.ok()) {
+          ++errors;
+          continue;
+        }
+        if (!leased->has_value()) return;
+        if (!queues[t]->Complete((*leased)->id, owner).ok()) ++errors;
+        absl::MutexLock lock(&mu);
+        seen.push_back((*leased)->id);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  absl::flat_hash_set<int64_t> unique(seen.begin(), seen.end());
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(unique.size(), seen.size());
+  auto counts = queue_->Counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(
+      (*counts)[std::make_pair(std::string("succeeded"), std::string("noop"))],
+      kThreads * kPerThread);
+}
+
+TEST_F(JobQueueTest, AnExpiredLeaseIsTakenAgain) {
+  const int64_t id = Add("t").id;
+  ASSERT_TRUE(LeaseOne("dead-worker").has_value());
+  EXPECT_FALSE(LeaseOne("w2").has_value());  // Still leased.
+  clock_.Advance(absl::Seconds(31));
+  std::optional<Job> again = LeaseOne("w2");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->id, id);
+  EXPECT_EQ(again->lease_owner, "w2");
+  EXPECT_EQ(again->attempts, 2);
+  // The dead worker's late report is refused.
+  EXPECT_EQ(queue_->Complete(id, "dead-worker").code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(queue_->Complete(id, "w2").ok());
+}
+
+TEST_F(JobQueueTest, ExtendLeaseKeepsTheJobFromOthers) {
+  const int64_t id = Add("t").id;
+  ASSERT_TRUE(LeaseOne("w1").has_value());
+  clock_.Advance(absl::Seconds(20));
+  ASSERT_TRUE(
+      queue_->ExtendLease(id, "w1", clock_.Now() + absl::Seconds(30)).ok());
+  clock_.Advance(absl::Seconds(20));
+  EXPECT_FALSE(LeaseOne("w2").has_value());
+  EXPECT_EQ(queue_->ExtendLease(id, "w2", clock_.Now()).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(queue_->ExtendLease(999, "w1", clock_.Now()).code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(JobQueueTest, ALeaseExpiredOnTheLastAttemptMakesTheJobDead) {
+  const int64_t id = Add("t", Priority::kNormal, std::nullopt, 1).id;
+  ASSERT_TRUE(LeaseOne("crashing-worker").has_value());
+  clock_.Advance(absl::Minutes(1));
+  EXPECT_FALSE(LeaseOne("w2").has_value());
+  absl::StatusOr<Job> job = queue_->Get(id);
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ(job->state, JobState::kDead);
+  EXPECT_NE(job->last_error.find("crashing-worker"), std::string::npos);
+}
+
+TEST_F(JobQueueTest, RetryableFailureBacksOffWithFullJitter) {
+  RetryPolicy policy;
+  policy.base_delay = absl::Seconds(2);
+  policy.max_delay = absl::Seconds(10);
+  const int64_t id = Add("t", Priority::kNormal, std::nullopt, 5).id;
+  // Caps after attempts 1..4: 2 s, 4 s, 8 s, 10 s (max_delay).
+  const absl::Duration caps[] = {absl::Seconds(2), absl::Seconds(4),
+                                 absl::Seconds(8), absl::Seconds(10)};
+  for (int attempt = 1; attempt <= 4; ++attempt) {
+    std::optional<Job> j = LeaseOne();
+    ASSERT_TRUE(j.has_value()) << "attempt " << attempt;
+    ASSERT_EQ(j->attempts, attempt);
+    const absl::Time failed_at = clock_.Now();
+    absl::StatusOr<Job> after =
+        queue_->Fail(id, "w1", absl::UnavailableError("llm down"), policy);
+    ASSERT_TRUE(after.ok()) << after.status();
+    EXPECT_EQ(after->state, JobState::kQueued);
+    EXPECT_GE(after->run_at, failed_at);
+    EXPECT_LE(after->run_at, failed_at + caps[attempt - 1]);
+    EXPECT_NE(after->last_error.find("llm down"), std::string::npos);
+    EXPECT_EQ(BackoffCap(policy, attempt), caps[attempt - 1]);
+    // Not before its run_at.
+    if (after->run_at > clock_.Now()) {
+      EXPECT_FALSE(LeaseOne().has_value());
+    }
+    clock_.Set(after->run_at);
+  }
+  // The fifth and last attempt fails: dead.
+  ASSERT_TRUE(LeaseOne().has_value());
+  absl::StatusOr<Job> dead =
+      queue_->Fail(id, "w1", absl::DeadlineExceededError("timeout"), policy);
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ(dead->state, JobState::kDead);
+  EXPECT_EQ(dead->attempts, 5);
+  clock_.Advance(absl::Hours(1));
+  EXPECT_FALSE(LeaseOne().has_value());
+}
+
+TEST_F(JobQueueTest, NonRetryableFailureFailsAtOnce) {
+  for (absl::Status s : {absl::InvalidArgumentError("malformed"),
+                         absl::FailedPreconditionError("gone"),
+                         absl::NotFoundError("no message")}) {
+    const int64_t id = Add("t").id;
+    ASSERT_TRUE(LeaseOne().has_value());
+    absl::StatusOr<Job> after = queue_->Fail(id, "w1", s, RetryPolicy{});
+    ASSERT_TRUE(after.ok());
+    EXPECT_EQ(after->state, JobState::kFailed) << s;
+    EXPECT_EQ(after->attempts, 1);
+  }
+  EXPECT_FALSE(LeaseOne().has_value());
+}
+
+TEST_F(JobQueueTest, CancelStopsQueuedAndRunningJobs) {
+  const int64_t queued = Add("t", Priority::kLow).id;
+  const int64_t running = Add("t", Priority::kHigh).id;
+  ASSERT_EQ(LeaseOne()->id, running);
+  absl::StatusOr<Job> c1 = queue_->Cancel(queued);
+  ASSERT_TRUE(c1.ok());
+  EXPECT_EQ(c1->state, JobState::kCancelled);
+  ASSERT_TRUE(queue_->Cancel(running).ok());
+  EXPECT_TRUE(queue_->Cancel(running).ok());  // Again: no-op.
+  EXPECT_FALSE(LeaseOne().has_value());
+  // The worker of the running job finds its lease gone.
+  EXPECT_EQ(queue_->Complete(running, "w1").code(),
+            absl::StatusCode::kFailedPrecondition);
+  const int64_t done = Add("t").id;
+  ASSERT_TRUE(LeaseOne().has_value());
+  ASSERT_TRUE(queue_->Complete(done, "w1").ok());
+  EXPECT_EQ(queue_->Cancel(done).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(queue_->Cancel(4242).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(JobQueueTest, RetryQueuesADeadJobWithAFreshBudget) {
+  const int64_t id = Add("t", Priority::kNormal, std::nullopt, 1).id;
+  ASSERT_TRUE(LeaseOne().has_value());
+  ASSERT_EQ(queue_->Fail(id, "w1", absl::UnavailableError("x"), {})->state,
+            JobState::kDead);
+  clock_.Advance(absl::Minutes(3));
+  absl::StatusOr<Job> retried = queue_->Retry(id);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->state, JobState::kQueued);
+  EXPECT_EQ(retried->attempts, 0);
+  EXPECT_EQ(retried->run_at, clock_.Now());
+  std::optional<Job> again = LeaseOne();
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->id, id);
+  EXPECT_EQ(queue_->Retry(id).status().code(),
+            absl::StatusCode::kFailedPrecondition);  // Running.
+}
+
+TEST_F(JobQueueTest, OneLiveJobPerIdempotencyKey) {
+  NewJob j;
+  j.type = "process_message";
+  j.idempotency_key = "message:7";
+  absl::StatusOr<Job> first = queue_->Enqueue(j);
+  ASSERT_TRUE(first.ok());
+  absl::StatusOr<Job> second = queue_->Enqueue(j);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->id, first->id);  // The live job, not a new one.
+  ASSERT_TRUE(LeaseOne().has_value());
+  EXPECT_EQ(queue_->Enqueue(j)->id, first->id);  // Running is live too.
+  ASSERT_TRUE(queue_->Complete(first->id, "w1").ok());
+  // A finished job's key can be used again.
+  absl::StatusOr<Job> third = queue_->Enqueue(j);
+  ASSERT_TRUE(third.ok());
+  EXPECT_NE(third->id, first->id);
+  EXPECT_EQ(third->idempotency_key, "message:7");
+}
+
+TEST_F(JobQueueTest, RetryRefusesWhenAnotherLiveJobHoldsTheKey) {
+  NewJob j;
+  j.type = "t";
+  j.idempotency_key = "k";
+  const int64_t first = queue_->Enqueue(j)->id;
+  ASSERT_TRUE(queue_->Cancel(first).ok());
+  ASSERT_TRUE(queue_->Enqueue(j).ok());
+  EXPECT_EQ(queue_->Retry(first).status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(JobQueueTest, CountsAndListsByStateAndType) {
+  Add("a");
+  Add("a");
+  const int64_t b = Add("b", Priority::kHigh).id;
+  ASSERT_EQ(LeaseOne()->id, b);
+  ASSERT_TRUE(queue_->Complete(b, "w1").ok());
+  const int64_t a_running = LeaseOne()->id;
+  absl::StatusOr<JobCounts> counts = queue_->Counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(*counts, (JobCounts{{{"queued", "a"}, 1},
+                                {{"running", "a"}, 1},
+                                {{"succeeded", "b"}, 1}}));
+
+  JobFilter running;
+  running.state = JobState::kRunning;
+  absl::StatusOr<std::vector<Job>> listed = queue_->List(running);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].id, a_running);
+
+  JobFilter of_a;
+  of_a.type = "a";
+  listed = queue_->List(of_a);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_GT((*listed)[0].id, (*listed)[1].id);  // Newest first.
+  of_a.limit = 1;
+  of_a.skip = 1;
+  EXPECT_EQ(queue_->List(of_a)->size(), 1u);
+  of_a.limit = 0;
+  EXPECT_EQ(queue_->List(of_a).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(JobQueueTest, SharesTheDatabaseWithTheStore) {
+  store::SqliteStoreOptions options;
+  options.path = path_;
+  auto st = store::OpenSqliteStore(options);
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_TRUE((*st)->Ping().ok());
+  Add("t");
+  EXPECT_TRUE(LeaseOne().has_value());
+}
+
+}  // namespace
+}  // namespace lia::jobs

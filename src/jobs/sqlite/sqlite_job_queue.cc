@@ -1,0 +1,638 @@
+// The SQLite JobQueue: one connection behind a mutex, every call one
+// IMMEDIATE transaction. Leasing selects the candidate and marks it running
+// in the same transaction, and SQLite allows one writer per database file,
+// so two workers — threads here or other processes on the file — never
+// lease the same job.
+
+#include "jobs/sqlite/sqlite_job_queue.h"
+
+#include <memory>
+#include <new>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "SQLiteCpp/Database.h"
+#include "SQLiteCpp/Exception.h"
+#include "SQLiteCpp/Statement.h"
+#include "SQLiteCpp/Transaction.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "core/status_macros.h"
+#include "jobs/clock.h"
+#include "jobs/retry_policy.h"
+#include "nlohmann/json.hpp"
+#include "sqlite3.h"
+#include "store/internal/time.h"
+#include "store/store.h"
+
+namespace lia::store {
+namespace {
+
+using jobs::Job;
+using jobs::JobState;
+using jobs::NewJob;
+
+constexpr int64_t kMaxListLimit = 500;
+constexpr size_t kMaxErrorLength = 2000;
+constexpr int kMaxTypesPerLease = 64;
+
+// ---------------------------------------------------------------------------
+// Errors. The same mapping as sqlite_store.cc (which keeps its copy in an
+// anonymous namespace): coded by what the caller should do next.
+
+absl::Status FromSqlite(const SQLite::Exception& e) {
+  const int extended = e.getExtendedErrorCode();
+  const int primary = (extended < 0 ? e.getErrorCode() : extended) & 0xff;
+  const std::string message = absl::StrCat("sqlite: ", e.what());
+  switch (primary) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return absl::UnavailableError(
+          absl::StrCat(message, " (database busy; retry)"));
+    case SQLITE_CONSTRAINT:
+      if (extended == SQLITE_CONSTRAINT_UNIQUE ||
+          extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        return absl::AlreadyExistsError(message);
+      }
+      return absl::InvalidArgumentError(message);
+    case SQLITE_FULL:
+      return absl::ResourceExhaustedError(message);
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_PROTOCOL:
+      return absl::UnavailableError(message);
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return absl::FailedPreconditionError(message);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return absl::DataLossError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+template <typename F>
+auto Guarded(F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const SQLite::Exception& e) {
+    return FromSqlite(e);
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError("job queue: out of memory");
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("job queue: ", e.what()));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Rows.
+
+constexpr char kColumns[] =
+    "id, type, payload, priority, state, attempts, max_attempts, run_at, "
+    "ifnull(lease_owner, ''), lease_expires_at, last_error, "
+    "ifnull(idempotency_key, ''), created_at, updated_at";
+
+absl::StatusOr<absl::Time> ParseUtc(int64_t id, const std::string& text) {
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &err)) {
+    return absl::DataLossError(absl::StrCat(
+        "stored job ", id, " has a bad timestamp \"", text, "\": ", err));
+  }
+  return t;
+}
+
+// Reads a row selected (or returned) with kColumns.
+absl::StatusOr<Job> ReadJob(const SQLite::Statement& st) {
+  Job j;
+  j.id = st.getColumn(0).getInt64();
+  j.type = st.getColumn(1).getString();
+  j.payload = st.getColumn(2).getString();
+  const std::string priority = st.getColumn(3).getString();
+  const std::string state = st.getColumn(4).getString();
+  std::optional<jobs::Priority> p = jobs::ParsePriority(priority);
+  std::optional<JobState> s = jobs::ParseJobState(state);
+  if (!p || !s) {
+    return absl::DataLossError(absl::StrCat("stored job ", j.id,
+                                            " has priority \"", priority,
+                                            "\" and state \"", state, "\""));
+  }
+  j.priority = *p;
+  j.state = *s;
+  j.attempts = st.getColumn(5).getInt();
+  j.max_attempts = st.getColumn(6).getInt();
+  LIA_ASSIGN_OR_RETURN(j.run_at, ParseUtc(j.id, st.getColumn(7).getString()));
+  j.lease_owner = st.getColumn(8).getString();
+  if (!st.getColumn(9).isNull()) {
+    LIA_ASSIGN_OR_RETURN(j.lease_expires_at,
+                         ParseUtc(j.id, st.getColumn(9).getString()));
+  }
+  j.last_error = st.getColumn(10).getString();
+  j.idempotency_key = st.getColumn(11).getString();
+  LIA_ASSIGN_OR_RETURN(j.created_at,
+                       ParseUtc(j.id, st.getColumn(12).getString()));
+  LIA_ASSIGN_OR_RETURN(j.updated_at,
+                       ParseUtc(j.id, st.getColumn(13).getString()));
+  return j;
+}
+
+// Steps a statement that yields at most one row (a SELECT by id, or a write
+// with RETURNING), reads it and resets the statement, so no write statement
+// is left in progress when the transaction commits.
+absl::StatusOr<std::optional<Job>> StepOne(SQLite::Statement& st) {
+  if (!st.executeStep()) {
+    st.reset();
+    return std::nullopt;
+  }
+  absl::StatusOr<Job> job = ReadJob(st);
+  st.reset();
+  if (!job.ok()) return job.status();
+  return *std::move(job);
+}
+
+absl::Status NoJob(int64_t id) {
+  return absl::NotFoundError(absl::StrCat("no job ", id));
+}
+
+absl::Status ValidateNewJob(const NewJob& job) {
+  if (job.type.empty()) return absl::InvalidArgumentError("job type is empty");
+  if (job.max_attempts < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_attempts must be >= 1, got ", job.max_attempts));
+  }
+  if (!nlohmann::json::accept(job.payload)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("payload of a ", job.type, " job is not JSON"));
+  }
+  return absl::OkStatus();
+}
+
+std::string Truncated(std::string s) {
+  if (s.size() > kMaxErrorLength) {
+    s.resize(kMaxErrorLength);
+    s += "...";
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+
+class SqliteJobQueue final : public jobs::JobQueue {
+ public:
+  SqliteJobQueue(std::unique_ptr<SQLite::Database> db, jobs::Clock& clock,
+                 uint64_t seed)
+      : clock_(clock), db_(std::move(db)), gen_(seed) {}
+
+  // JobQueue:
+  absl::StatusOr<Job> Enqueue(const NewJob& job) override;
+  absl::StatusOr<std::vector<Job>> EnqueueBatch(
+      const std::vector<NewJob>& jobs) override;
+  absl::StatusOr<std::optional<Job>> Lease(
+      const std::string& owner, const std::vector<std::string>& types,
+      absl::Duration lease_duration) override;
+  absl::Status ExtendLease(int64_t id, const std::string& owner,
+                           absl::Time until) override;
+  absl::Status Complete(int64_t id, const std::string& owner) override;
+  absl::StatusOr<Job> Fail(int64_t id, const std::string& owner,
+                           const absl::Status& status,
+                           const jobs::RetryPolicy& policy) override;
+  absl::StatusOr<Job> Cancel(int64_t id) override;
+  absl::StatusOr<Job> Retry(int64_t id) override;
+  absl::StatusOr<Job> Get(int64_t id) override;
+  absl::StatusOr<std::vector<Job>> List(const jobs::JobFilter& filter) override;
+  absl::StatusOr<jobs::JobCounts> Counts() override;
+
+ private:
+  // Runs body(db) alone on the connection, exceptions turned into Status.
+  template <typename F>
+  auto Run(F&& body) -> decltype(body(std::declval<SQLite::Database&>())) {
+    absl::MutexLock lock(&mu_);
+    SQLite::Database& db = *db_;
+    return Guarded([&] { return body(db); });
+  }
+
+  // A statement prepared once and reused. Bodies run under mu_ but as
+  // lambdas, which the analysis cannot follow; AssertHeld checks instead.
+  SQLite::Statement& Prepared(SQLite::Database& db, const std::string& sql)
+      ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    mu_.AssertHeld();
+    std::unique_ptr<SQLite::Statement>& st = prepared_[sql];
+    if (!st) {
+      st = std::make_unique<SQLite::Statement>(db, sql);
+    } else {
+      st->reset();
+      st->clearBindings();
+    }
+    return *st;
+  }
+
+  absl::Duration Jitter(const jobs::RetryPolicy& policy,
+                        int attempts) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    mu_.AssertHeld();
+    return jobs::BackoffDelay(policy, attempts, gen_);
+  }
+
+  // The job as stored, inside the caller's transaction.
+  absl::StatusOr<Job> Load(SQLite::Database& db, int64_t id);
+  // Why `owner` cannot act on job `id`: NotFound or FailedPrecondition.
+  absl::Status LeaseLost(SQLite::Database& db, int64_t id,
+                         const std::string& owner);
+  absl::StatusOr<Job> EnqueueIn(SQLite::Database& db, const NewJob& job,
+                                const std::string& now_text, absl::Time now);
+
+  jobs::Clock& clock_;
+  absl::Mutex mu_;
+  const std::unique_ptr<SQLite::Database> db_ ABSL_PT_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::unique_ptr<SQLite::Statement>> prepared_
+      ABSL_GUARDED_BY(mu_);
+  std::mt19937_64 gen_ ABSL_GUARDED_BY(mu_);
+};
+
+absl::StatusOr<Job> SqliteJobQueue::Load(SQLite::Database& db, int64_t id) {
+  SQLite::Statement& st = Prepared(
+      db, absl::StrCat("SELECT ", kColumns, " FROM jobs WHERE id = ?"));
+  st.bind(1, id);
+  LIA_ASSIGN_OR_RETURN(std::optional<Job> job, StepOne(st));
+  if (!job) return NoJob(id);
+  return *std::move(job);
+}
+
+absl::Status SqliteJobQueue::LeaseLost(SQLite::Database& db, int64_t id,
+                                       const std::string& owner) {
+  LIA_ASSIGN_OR_RETURN(Job job, Load(db, id));
+  if (job.state != JobState::kRunning) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("job ", id, " is ", std::string(jobs::ToString(job.state)),
+                     ", not running; ", owner, " holds no lease on it"));
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("job ", id, " is leased by ", job.lease_owner, ", not ",
+                   owner, " (the lease expired and was taken again)"));
+}
+
+absl::StatusOr<Job> SqliteJobQueue::EnqueueIn(SQLite::Database& db,
+                                              const NewJob& job,
+                                              const std::string& now_text,
+                                              absl::Time now) {
+  if (!job.idempotency_key.empty()) {
+    SQLite::Statement& st = Prepared(
+        db, absl::StrCat("SELECT ", kColumns,
+                         " FROM jobs WHERE idempotency_key = ? AND state IN "
+                         "('queued', 'running')"));
+    st.bind(1, job.idempotency_key);
+    LIA_ASSIGN_OR_RETURN(std::optional<Job> live, StepOne(st));
+    if (live) return *std::move(live);
+  }
+  SQLite::Statement& st = Prepared(
+      db, absl::StrCat("INSERT INTO jobs (type, payload, priority, state, "
+                       "attempts, max_attempts, run_at, idempotency_key, "
+                       "created_at, updated_at) VALUES (?, ?, ?, 'queued', 0, "
+                       "?, ?, ?, ?, ?) RETURNING ",
+                       kColumns));
+  st.bind(1, job.type);
+  st.bind(2, job.payload);
+  st.bind(3, std::string(jobs::ToString(job.priority)));
+  st.bind(4, job.max_attempts);
+  st.bind(5, internal::FormatUtc(job.run_at.value_or(now)));
+  if (job.idempotency_key.empty()) {
+    st.bind(6);
+  } else {
+    st.bind(6, job.idempotency_key);
+  }
+  st.bind(7, now_text);
+  st.bind(8, now_text);
+  LIA_ASSIGN_OR_RETURN(std::optional<Job> added, StepOne(st));
+  if (!added) return absl::InternalError("INSERT RETURNING returned no row");
+  return *std::move(added);
+}
+
+absl::StatusOr<Job> SqliteJobQueue::Enqueue(const NewJob& job) {
+  LIA_RETURN_IF_ERROR(ValidateNewJob(job));
+  return Run([&](SQLite::Database& db) -> absl::StatusOr<Job> {
+    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+    const absl::Time now = clock_.Now();
+    LIA_ASSIGN_OR_RETURN(Job added,
+                         EnqueueIn(db, job, internal::FormatUtc(now), now));
+    txn.commit();
+    return added;
+  });
+}
+
+absl::StatusOr<std::vector<Job>> SqliteJobQueue::EnqueueBatch(
+    const std::vector<NewJob>& jobs) {
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    absl::Status valid = ValidateNewJob(jobs[i]);
+    if (!valid.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("jobs[", i, "]: ", valid.message()));
+    }
+  }
+  return Run([&](SQLite::Database& db) -> absl::StatusOr<std::vector<Job>> {
+    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+    const absl::Time now = clock_.Now();
+    const std::string now_text = internal::FormatUtc(now);
+    std::vector<Job> added;
+    added.reserve(jobs.size());
+    for (const NewJob& job : jobs) {
+      LIA_ASSIGN_OR_RETURN(Job one, EnqueueIn(db, job, now_text, now));
+      added.push_back(std::move(one));
+    }
+    txn.commit();
+    return added;
+  });
+}
+
+absl::StatusOr<std::optional<Job>> SqliteJobQueue::Lease(
+    const std::string& owner, const std::vector<std::string>& types,
+    absl::Duration lease_duration) {
+  if (owner.empty()) return absl::InvalidArgumentError("lease owner is empty");
+  if (lease_duration <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("lease duration must be positive");
+  }
+  if (types.size() > kMaxTypesPerLease) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("at most ", kMaxTypesPerLease, " types per lease"));
+  }
+  // ?1 is now; ?2.. the types, shared by both arms.
+  std::string type_filter;
+  if (!types.empty()) {
+    type_filter = " AND type IN (";
+    for (size_t i = 0; i < types.size(); ++i) {
+      absl::StrAppend(&type_filter, i == 0 ? "" : ", ", "?", i + 2);
+    }
+    type_filter += ")";
+  }
+  const std::string candidate_sql = absl::StrCat(
+      "SELECT id, priority_rank, run_at FROM (SELECT id, priority_rank, run_at "
+      "FROM jobs WHERE state = 'queued' AND run_at <= ?1",
+      type_filter,
+      " ORDER BY priority_rank, run_at, id LIMIT 1) UNION ALL "
+      "SELECT id, priority_rank, run_at FROM (SELECT id, priority_rank, run_at "
+      "FROM jobs WHERE state = 'running' AND lease_expires_at <= ?1",
+      type_filter,
+      " ORDER BY priority_rank, run_at, id LIMIT 1) ORDER BY 2, 3, 1 LIMIT 1");
+
+  return Run([&](SQLite::Database& db) -> absl::StatusOr<std::optional<Job>> {
+    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+    const absl::Time now = clock_.Now();
+    const std::string now_text = internal::FormatUtc(now);
+    // A job whose lease ran out on its last attempt is dead: taking it
+    // again would let a job that crashes its worker crash them all.
+    {
+      SQLite::Statement& st = Prepared(
+          db,
+          "UPDATE jobs SET state = 'dead', last_error = 'lease of ' || "
+          "ifnull(lease_owner, '?') || ' expired on the last attempt', "
+          "lease_owner = NULL, lease_expires_at = NULL, updated_at = ?1 "
+          "WHERE state = 'running' AND lease_expires_at <= ?1 AND "
+          "attempts >= max_attempts");
+      st.bind(1, now_text);
+      st.exec();
+    }
+    int64_t id = 0;
+    {
+      SQLite::Statement& st = Prepared(db, candidate_sql);
+      st.bind(1, now_text);
+      for (size_t i = 0; i < types.size(); ++i) {
+        st.bind(static_cast<int>(i) + 2, types[i]);
+      }
+      if (!st.executeStep()) {
+        st.reset();
+        txn.commit();  // Keeps the dead-marking above.
+        return std::nullopt;
+      }
+      id = st.getColumn(0).getInt64();
+      st.reset();
+    }
+    SQLite::Statement& st = Prepared(
+        db, absl::StrCat("UPDATE jobs SET state = 'running', lease_owner = ?1, "
+                         "lease_expires_at = ?2, attempts = attempts + 1, "
+                         "updated_at = ?3 WHERE id = ?4 AND (state = 'queued' "
+                         "OR (state = 'running' AND lease_expires_at <= ?3)) "
+                         "RETURNING ",
+                         kColumns));
+    st.bind(1, owner);
+    st.bind(2, internal::FormatUtc(now + lease_duration));
+    st.bind(3, now_text);
+    st.bind(4, id);
+    LIA_ASSIGN_OR_RETURN(std::optional<Job> leased, StepOne(st));
+    if (!leased) return absl::InternalError("leased job vanished");
+    txn.commit();
+    return leased;
+  });
+}
+
+absl::Status SqliteJobQueue::ExtendLease(int64_t id, const std::string& owner,
+                                         absl::Time until) {
+  return Run([&](SQLite::Database& db) -> absl::Status {
+    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement& st = Prepared(
+        db,
+        "UPDATE jobs SET lease_expires_at = ?, updated_at = ? WHERE id = ? "
+        "AND state = 'running' AND lease_owner = ?");
+    st.bind(1, internal::FormatUtc(until));
+    st.bind(2, internal::FormatUtc(clock_.Now()));
+    st.bind(3, id);
+    st.bind(4, owner);
+    if (st.exec() == 0) return LeaseLost(db, id, owner);
+    txn.commit();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status SqliteJobQueue::Complete(int64_t id, const std::string& owner) {
+  return Run([&](SQLite::Database& db) -> absl::Status {
+    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement& st =
+        Prepared(db,
+                 "UPDATE jobs SET state = 'succeeded', lease_owner = NULL, "
+                 "lease_expires_at = NULL, updated_at = ? WHERE id = ? AND "
+                 "state = 'running' AND lease_owner = ?");
+    st.bind(1, internal::FormatUtc(clock_.Now()));
+    st.bind(2, id);
+    st.bind(3, owner);
+    if (st.exec() == 0) return LeaseLost(db, id, owner);
+    txn.commit();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Job> SqliteJobQueue::Fail(int64_t id, const std::string& owner,
+                                         const absl::Status& status,
+                                         const jobs::RetryPolicy& policy) {
+  if (status.ok()) {
+    return absl::InvalidArgumentError("Fail needs a failed status");
+  }
+  return Run([&](SQLite::Database& db) -> absl::StatusOr<Job> {
+    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+    LIA_ASSIGN_OR_RETURN(Job job, Load(db, id));
+    if (job.state != JobState::kRunning || job.lease_owner != owner) {
+      return LeaseLost(db, id, owner);
+    }
+    const absl::Time now = clock_.Now();
+    JobState next = JobState::kFailed;
+    absl::Time run_at = job.run_at;
+    if (jobs::IsRetryable(status.code())) {
+      if (job.attempts >= job.max_attempts) {
+        next = JobState::kDead;
+      } else {
+        next = JobState::kQueued;
+        run_at = now + Jitter(policy, job.attempts);
+      }
+    }
+    SQLite::Statement& st = Prepared(
+        db, absl::StrCat("UPDATE jobs SET state = ?, run_at = ?, "
+                         "last_error = ?, lease_owner = NULL, "
+                         "lease_expires_at = NULL, updated_at = ? WHERE id = ? "
+                         "RETURNING ",
+                         kColumns));
+    st.bind(1, std::string(jobs::ToString(next)));
+    st.bind(2, internal::FormatUtc(run_at));
+    st.bind(3, Truncated(status.ToString()));
+    st.bind(4, internal::FormatUtc(now));
+    st.bind(5, id);
+    LIA_ASSIGN_OR_RETURN(std::optional<Job> updated, StepOne(st));
+    if (!updated) return NoJob(id);
+    txn.commit();
+    return *std::move(updated);
+  });
+}
+
+absl::StatusOr<Job> SqliteJobQueue::Cancel(int64_t id) {
+  return Run([&](SQLite::Database& db) -> absl::StatusOr<Job> {
+    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+    LIA_ASSIGN_OR_RETURN(Job job, Load(db, id));
+    if (job.state == JobState::kCancelled) return job;
+    if (!jobs::IsLive(job.state)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "job ", id, " is ", std::string(jobs::ToString(job.state)),
+          "; only queued or running jobs can be cancelled"));
+    }
+    SQLite::Statement& st = Prepared(
+        db, absl::StrCat("UPDATE jobs SET state = 'cancelled', "
+                         "lease_owner = NULL, lease_expires_at = NULL, "
+                         "updated_at = ? WHERE id = ? RETURNING ",
+                         kColumns));
+    st.bind(1, internal::FormatUtc(clock_.Now()));
+    st.bind(2, id);
+    LIA_ASSIGN_OR_RETURN(std::optional<Job> updated, StepOne(st));
+    if (!updated) return NoJob(id);
+    txn.commit();
+    return *std::move(updated);
+  });
+}
+
+absl::StatusOr<Job> SqliteJobQueue::Retry(int64_t id) {
+  return Run([&](SQLite::Database& db) -> absl::StatusOr<Job> {
+    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+    LIA_ASSIGN_OR_RETURN(Job job, Load(db, id));
+    if (job.state != JobState::kFailed && job.state != JobState::kDead &&
+        job.state != JobState::kCancelled) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "job ", id, " is ", std::string(jobs::ToString(job.state)),
+          "; only failed, dead or cancelled jobs can be retried"));
+    }
+    const std::string now_text = internal::FormatUtc(clock_.Now());
+    // A live job holding the same key fails the unique index: AlreadyExists.
+    SQLite::Statement& st = Prepared(
+        db, absl::StrCat("UPDATE jobs SET state = 'queued', attempts = 0, "
+                         "run_at = ?1, lease_owner = NULL, "
+                         "lease_expires_at = NULL, updated_at = ?1 "
+                         "WHERE id = ?2 RETURNING ",
+                         kColumns));
+    st.bind(1, now_text);
+    st.bind(2, id);
+    LIA_ASSIGN_OR_RETURN(std::optional<Job> updated, StepOne(st));
+    if (!updated) return NoJob(id);
+    txn.commit();
+    return *std::move(updated);
+  });
+}
+
+absl::StatusOr<Job> SqliteJobQueue::Get(int64_t id) {
+  return Run([&](SQLite::Database& db) { return Load(db, id); });
+}
+
+absl::StatusOr<std::vector<Job>> SqliteJobQueue::List(
+    const jobs::JobFilter& filter) {
+  if (filter.limit < 1 || filter.limit > kMaxListLimit) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("limit must be 1..", kMaxListLimit));
+  }
+  if (filter.skip < 0) return absl::InvalidArgumentError("skip must be >= 0");
+  std::string sql = absl::StrCat("SELECT ", kColumns, " FROM jobs WHERE 1");
+  if (filter.state) sql += " AND state = :state";
+  if (!filter.type.empty()) sql += " AND type = :type";
+  sql += " ORDER BY id DESC LIMIT :limit OFFSET :skip";
+  return Run([&](SQLite::Database& db) -> absl::StatusOr<std::vector<Job>> {
+    SQLite::Statement& st = Prepared(db, sql);
+    if (filter.state) {
+      st.bind(":state", std::string(jobs::ToString(*filter.state)));
+    }
+    if (!filter.type.empty()) st.bind(":type", filter.type);
+    st.bind(":limit", filter.limit);
+    st.bind(":skip", filter.skip);
+    std::vector<Job> out;
+    while (st.executeStep()) {
+      LIA_ASSIGN_OR_RETURN(Job job, ReadJob(st));
+      out.push_back(std::move(job));
+    }
+    st.reset();
+    return out;
+  });
+}
+
+absl::StatusOr<jobs::JobCounts> SqliteJobQueue::Counts() {
+  return Run([&](SQLite::Database& db) -> absl::StatusOr<jobs::JobCounts> {
+    SQLite::Statement& st = Prepared(
+        db, "SELECT state, type, count(*) FROM jobs GROUP BY state, type");
+    jobs::JobCounts out;
+    while (st.executeStep()) {
+      out[{st.getColumn(0).getString(), st.getColumn(1).getString()}] =
+          st.getColumn(2).getInt64();
+    }
+    st.reset();
+    return out;
+  });
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<jobs::JobQueue>> OpenSqliteJobQueue(
+    const SqliteJobQueueOptions& options) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("sqlite path is empty");
+  }
+  if (options.path == ":memory:") {
+    // A ":memory:" connection is a database of its own: the migrations and
+    // the store would never see these jobs.
+    return absl::InvalidArgumentError("the job queue needs a database file");
+  }
+  if (options.busy_timeout_ms < 0) {
+    return absl::InvalidArgumentError("busy_timeout_ms must be >= 0");
+  }
+  LIA_RETURN_IF_ERROR(MigrateSqlite(options.path).status());
+  jobs::Clock& clock = options.clock ? *options.clock : jobs::SystemClock();
+  const uint64_t seed =
+      options.random_seed != 0 ? options.random_seed : std::random_device{}();
+  return Guarded([&]() -> absl::StatusOr<std::unique_ptr<jobs::JobQueue>> {
+    auto db = std::make_unique<SQLite::Database>(
+        options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX,
+        options.busy_timeout_ms);
+    db->exec("PRAGMA journal_mode = WAL");
+    db->exec("PRAGMA synchronous = NORMAL");
+    db->exec("PRAGMA temp_store = MEMORY");
+    return std::make_unique<SqliteJobQueue>(std::move(db), clock, seed);
+  });
+}
+
+}  // namespace lia::store

@@ -1,0 +1,189 @@
+#include "jobs/worker_pool.h"
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "jobs/clock.h"
+#include "jobs/job_queue.h"
+#include "jobs/sqlite/sqlite_job_queue.h"
+#include "jobs/task_registry.h"
+
+namespace lia::jobs {
+namespace {
+
+class WorkerPoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("lia_pool_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    store::SqliteJobQueueOptions options;
+    options.path = (dir_ / "lia.db").string();
+    options.random_seed = 1;
+    auto queue = store::OpenSqliteJobQueue(options);
+    ASSERT_TRUE(queue.ok()) << queue.status();
+    queue_ = *std::move(queue);
+  }
+  void TearDown() override {
+    queue_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  int64_t Count(const std::string& state, const std::string& type) {
+    absl::StatusOr<JobCounts> counts = queue_->Counts();
+    if (!counts.ok()) return -1;
+    auto it = counts->find({state, type});
+    return it == counts->end() ? 0 : it->second;
+  }
+
+  // Waits (real time) until `n` jobs of `type` are in `state`.
+  bool WaitFor(const std::string& state, const std::string& type, int64_t n) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(60);
+    while (absl::Now() < deadline) {
+      if (Count(state, type) == n) return true;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return false;
+  }
+
+  WorkerPoolOptions FastOptions() {
+    WorkerPoolOptions o;
+    o.workers = 2;
+    o.poll_interval = absl::Milliseconds(10);
+    o.lease_duration = absl::Seconds(30);
+    o.owner_id = "test";
+    return o;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<JobQueue> queue_;
+};
+
+TEST_F(WorkerPoolTest, RunsAThousandNoOpJobsToCompletion) {
+  std::atomic<int> runs{0};
+  TaskRegistry registry;
+  ASSERT_TRUE(registry
+                  .Register("noop",
+                            [&](const Job&) {
+                              ++runs;
+                              return absl::OkStatus();
+                            })
+                  .ok());
+  std::vector<NewJob> batch(1000);
+  for (NewJob& j : batch) j.type = "noop";
+  ASSERT_TRUE(queue_->EnqueueBatch(batch).ok());
+
+  WorkerPool pool(*queue_, registry, SystemClock(), FastOptions());
+  ASSERT_TRUE(pool.Start().ok());
+  EXPECT_TRUE(WaitFor("succeeded", "noop", 1000));
+  pool.Stop();
+  EXPECT_EQ(runs.load(), 1000);
+  EXPECT_EQ(Count("running", "noop"), 0);
+  EXPECT_EQ(pool.stats().succeeded, 1000);
+  EXPECT_EQ(pool.stats().unrecorded, 0);
+}
+
+TEST_F(WorkerPoolTest, FailuresFollowTheStatusCode) {
+  TaskRegistry registry;
+  RetryPolicy fast;
+  fast.base_delay = absl::Milliseconds(1);
+  fast.max_delay = absl::Milliseconds(5);
+  ASSERT_TRUE(registry
+                  .Register(
+                      "bad_input",
+                      [](const Job&) {
+                        return absl::InvalidArgumentError("malformed message");
+                      },
+                      fast)
+                  .ok());
+  ASSERT_TRUE(registry
+                  .Register(
+                      "flaky",
+                      [](const Job&) -> absl::Status {
+                        throw std::runtime_error("llm timeout");
+                      },
+                      fast)
+                  .ok());
+  NewJob bad;
+  bad.type = "bad_input";
+  NewJob flaky;
+  flaky.type = "flaky";
+  flaky.max_attempts = 3;
+  ASSERT_TRUE(queue_->Enqueue(bad).ok());
+  const int64_t flaky_id = queue_->Enqueue(flaky)->id;
+
+  WorkerPool pool(*queue_, registry, SystemClock(), FastOptions());
+  ASSERT_TRUE(pool.Start().ok());
+  EXPECT_TRUE(WaitFor("failed", "bad_input", 1));
+  EXPECT_TRUE(WaitFor("dead", "flaky", 1));
+  pool.Stop();
+  absl::StatusOr<Job> dead = queue_->Get(flaky_id);
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ(dead->attempts, 3);
+  EXPECT_NE(dead->last_error.find("llm timeout"), std::string::npos);
+}
+
+TEST_F(WorkerPoolTest, StopLetsTheTaskInFlightFinishAndExtendsItsLease) {
+  absl::Notification started;
+  absl::Notification release;
+  TaskRegistry registry;
+  ASSERT_TRUE(registry
+                  .Register("slow",
+                            [&](const Job&) {
+                              started.Notify();
+                              release.WaitForNotification();
+                              return absl::OkStatus();
+                            })
+                  .ok());
+  NewJob slow;
+  slow.type = "slow";
+  const int64_t id = queue_->Enqueue(slow)->id;
+
+  WorkerPoolOptions options = FastOptions();
+  options.lease_duration = absl::Milliseconds(300);
+  WorkerPool pool(*queue_, registry, SystemClock(), options);
+  ASSERT_TRUE(pool.Start().ok());
+  started.WaitForNotification();
+  // Past several lease durations the job is still ours: the lease is
+  // extended while the task runs.
+  absl::SleepFor(absl::Milliseconds(900));
+  auto other = queue_->Lease("intruder", {}, absl::Seconds(1));
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->has_value());
+
+  std::thread stopper([&] { pool.Stop(); });
+  absl::SleepFor(absl::Milliseconds(50));
+  release.Notify();
+  stopper.join();
+  absl::StatusOr<Job> job = queue_->Get(id);
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ(job->state, JobState::kSucceeded);
+}
+
+TEST_F(WorkerPoolTest, StartRejectsBadOptions) {
+  TaskRegistry registry;
+  WorkerPool empty(*queue_, registry, SystemClock(), FastOptions());
+  EXPECT_EQ(empty.Start().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(
+      registry.Register("t", [](const Job&) { return absl::OkStatus(); }).ok());
+  EXPECT_EQ(registry.Register("t", [](const Job&) { return absl::OkStatus(); })
+                .code(),
+            absl::StatusCode::kAlreadyExists);
+  WorkerPoolOptions o = FastOptions();
+  o.workers = 0;
+  WorkerPool none(*queue_, registry, SystemClock(), o);
+  EXPECT_EQ(none.Start().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace lia::jobs
