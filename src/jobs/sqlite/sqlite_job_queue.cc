@@ -30,6 +30,7 @@
 #include "nlohmann/json.hpp"
 #include "sqlite3.h"
 #include "store/internal/time.h"
+#include "store/sqlite/sqlite_errors.h"
 #include "store/store.h"
 
 namespace lia::store {
@@ -43,54 +44,10 @@ constexpr int64_t kMaxListLimit = 500;
 constexpr size_t kMaxErrorLength = 2000;
 constexpr int kMaxTypesPerLease = 64;
 
-// ---------------------------------------------------------------------------
-// Errors. The same mapping as sqlite_store.cc (which keeps its copy in an
-// anonymous namespace): coded by what the caller should do next.
-
-absl::Status FromSqlite(const SQLite::Exception& e) {
-  const int extended = e.getExtendedErrorCode();
-  const int primary = (extended < 0 ? e.getErrorCode() : extended) & 0xff;
-  const std::string message = absl::StrCat("sqlite: ", e.what());
-  switch (primary) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return absl::UnavailableError(
-          absl::StrCat(message, " (database busy; retry)"));
-    case SQLITE_CONSTRAINT:
-      if (extended == SQLITE_CONSTRAINT_UNIQUE ||
-          extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        return absl::AlreadyExistsError(message);
-      }
-      return absl::InvalidArgumentError(message);
-    case SQLITE_FULL:
-      return absl::ResourceExhaustedError(message);
-    case SQLITE_CANTOPEN:
-    case SQLITE_IOERR:
-    case SQLITE_PROTOCOL:
-      return absl::UnavailableError(message);
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-    case SQLITE_AUTH:
-      return absl::FailedPreconditionError(message);
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return absl::DataLossError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
-
+// Errors: the store's mapping (store/sqlite/sqlite_errors.h).
 template <typename F>
 auto Guarded(F&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const SQLite::Exception& e) {
-    return FromSqlite(e);
-  } catch (const std::bad_alloc&) {
-    return absl::ResourceExhaustedError("job queue: out of memory");
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("job queue: ", e.what()));
-  }
+  return sqlite_internal::GuardedSqlite("job queue", std::forward<F>(body));
 }
 
 // ---------------------------------------------------------------------------

@@ -31,6 +31,7 @@
 #include "store/internal/time.h"
 #include "store/sqlite/list_query.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_errors.h"
 #include "store/store.h"
 
 namespace lia::store {
@@ -47,60 +48,11 @@ constexpr int64_t kMaxListLimit = 500;
 // Errors: every SQLite (and JSON) exception becomes a Status here, coded by
 // what the caller should do next (STYLE habit 3).
 
-absl::Status FromSqlite(const SQLite::Exception& e) {
-  const int extended = e.getExtendedErrorCode();
-  // With extended result codes on, either may carry the extended code; the
-  // low byte is the primary one.
-  const int primary = (extended < 0 ? e.getErrorCode() : extended) & 0xff;
-  const std::string message = absl::StrCat("sqlite: ", e.what());
-  switch (primary) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return absl::UnavailableError(
-          absl::StrCat(message, " (database busy; retry)"));
-    case SQLITE_CONSTRAINT:
-      if (extended == SQLITE_CONSTRAINT_UNIQUE ||
-          extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
-        return absl::AlreadyExistsError(message);
-      }
-      return absl::InvalidArgumentError(message);
-    case SQLITE_FULL:
-      return absl::ResourceExhaustedError(message);
-    case SQLITE_CANTOPEN:
-    case SQLITE_IOERR:
-    case SQLITE_PROTOCOL:
-      return absl::UnavailableError(message);
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-    case SQLITE_AUTH:
-      return absl::FailedPreconditionError(message);
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
-      return absl::DataLossError(message);
-    case SQLITE_TOOBIG:
-      return absl::InvalidArgumentError(message);
-    case SQLITE_INTERRUPT:
-      return absl::AbortedError(message);
-    default:
-      return absl::InternalError(message);
-  }
-}
-
 // Runs body and turns any exception into a Status: none crosses the module
 // boundary (STYLE habit 2).
 template <typename F>
 auto Guarded(F&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const SQLite::Exception& e) {
-    return FromSqlite(e);
-  } catch (const nlohmann::json::exception& e) {
-    return absl::InternalError(absl::StrCat("store json: ", e.what()));
-  } catch (const std::bad_alloc&) {
-    return absl::ResourceExhaustedError("store: out of memory");
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat("store: ", e.what()));
-  }
+  return sqlite_internal::GuardedSqlite("store", std::forward<F>(body));
 }
 
 // ---------------------------------------------------------------------------
