@@ -359,9 +359,11 @@ Response ManualReview(ApiContext& ctx, const Request& request) {
   query->tiers = {core::Tier::kHighPriority, core::Tier::kInteresting};
   query->sort_by = store::SortBy::kTotalScore;
   query->descending = true;
-  absl::StatusOr<store::OpportunityPage> page = ctx.service.List(*query);
+  absl::StatusOr<std::string> page = ctx.service.ListJson(*query);
   if (!page.ok()) return ProblemFromStatus(page.status());
-  return Response::Json(200, service::ToJson(*page, query->skip, query->limit));
+  Response r;
+  r.body = *std::move(page);
+  return r;
 }
 
 Response GetOpportunity(ApiContext& ctx, const Request& request) {
@@ -457,9 +459,11 @@ Response Rescore(ApiContext& ctx, const Request& request) {
 
 Response Stats(ApiContext& ctx, const Request& request) {
   if (auto bad = RejectUnknownParams(request, {})) return *bad;
-  absl::StatusOr<store::OpportunityStats> s = ctx.service.Stats();
+  absl::StatusOr<std::string> s = ctx.service.StatsJson();
   if (!s.ok()) return ProblemFromStatus(s.status());
-  return Response::Json(200, service::ToJson(*s));
+  Response r;
+  r.body = *std::move(s);
+  return r;
 }
 
 // --- responses --------------------------------------------------------------

@@ -328,45 +328,9 @@ absl::StatusOr<store::Opportunity> OpportunityService::Get(int64_t id) {
   return o;
 }
 
-absl::StatusOr<store::OpportunityPage> OpportunityService::List(
-    const store::OpportunityQuery& query) {
-  const std::string key = ListKey(query);
-  if (std::optional<std::string> cached = cache_.Get(key)) {
-    absl::StatusOr<nlohmann::json> json = core::ParseJson(*cached);
-    if (json.ok() && json->is_object()) {
-      store::OpportunityPage page;
-      bool ok = true;
-      for (const nlohmann::json& item : (*json)["items"]) {
-        absl::StatusOr<store::Opportunity> o = OpportunityFromJson(item);
-        if (!o.ok()) {
-          ok = false;
-          break;
-        }
-        page.items.push_back(*std::move(o));
-      }
-      if (ok) {
-        page.total = (*json)["total"].get<int64_t>();
-        page.has_more = (*json)["has_more"].get<bool>();
-        if ((*json)["next_cursor"].is_string()) {
-          page.next_cursor = (*json)["next_cursor"].get<std::string>();
-        }
-        return page;
-      }
-    }
-  }
-  LIA_ASSIGN_OR_RETURN(store::OpportunityPage page,
-                       store_.ListOpportunities(query));
-  cache_.Set(
-      key,
-      ToJson(page, query.skip, query.limit)
-          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-      std::chrono::seconds(options_.cache_ttl_seconds));
-  return page;
-}
-
 absl::StatusOr<std::string> OpportunityService::ListJson(
     const store::OpportunityQuery& query) {
-  const std::string key = ListKey(query) + ":json";
+  const std::string key = ListKey(query);
   if (std::optional<std::string> cached = cache_.Get(key)) return *cached;
   LIA_ASSIGN_OR_RETURN(store::OpportunityPage page,
                        store_.ListOpportunities(query));
@@ -377,36 +341,15 @@ absl::StatusOr<std::string> OpportunityService::ListJson(
   return body;
 }
 
-absl::StatusOr<store::OpportunityStats> OpportunityService::Stats() {
-  // Stats are cheap aggregates over indexed columns; cached all the same,
-  // because dashboards poll them.
+absl::StatusOr<std::string> OpportunityService::StatsJson() {
+  // Cheap aggregates over indexed columns, cached all the same because
+  // dashboards poll them (28 ms uncached at 100,000 opportunities).
   const std::string key = "opp:v" + CacheVersion() + ":stats";
-  if (std::optional<std::string> cached = cache_.Get(key)) {
-    absl::StatusOr<nlohmann::json> json = core::ParseJson(*cached);
-    if (json.ok() && json->is_object()) {
-      try {
-        store::OpportunityStats s;
-        s.total_count = (*json)["total_count"].get<int64_t>();
-        s.by_tier = (*json)["by_tier"].get<std::map<std::string, int64_t>>();
-        s.by_status =
-            (*json)["by_status"].get<std::map<std::string, int64_t>>();
-        s.by_processing_status = (*json)["by_processing_status"]
-                                     .get<std::map<std::string, int64_t>>();
-        s.by_conversation_state = (*json)["by_conversation_state"]
-                                      .get<std::map<std::string, int64_t>>();
-        s.average_score = (*json)["average_score"].get<double>();
-        s.highest_score = (*json)["highest_score"].get<int>();
-        s.lowest_score = (*json)["lowest_score"].get<int>();
-        return s;
-      } catch (const nlohmann::json::exception&) {
-        // A damaged entry is a miss.
-      }
-    }
-  }
+  if (std::optional<std::string> cached = cache_.Get(key)) return *cached;
   LIA_ASSIGN_OR_RETURN(store::OpportunityStats stats, store_.Stats());
-  cache_.Set(key, ToJson(stats).dump(),
-             std::chrono::seconds(options_.cache_ttl_seconds));
-  return stats;
+  std::string body = ToJson(stats).dump();
+  cache_.Set(key, body, std::chrono::seconds(options_.cache_ttl_seconds));
+  return body;
 }
 
 absl::StatusOr<store::Opportunity> OpportunityService::Update(

@@ -90,12 +90,11 @@ class OpportunityService {
   absl::StatusOr<ImportSummary> ImportLinkedInExport(std::string_view bytes);
 
   absl::StatusOr<store::Opportunity> Get(int64_t id);
-  absl::StatusOr<store::OpportunityPage> List(
-      const store::OpportunityQuery& query);
-  // The page as the API's JSON text, cached as such: a repeated list costs
-  // one cache lookup and no (de)serialisation.
+  // The page (service/opportunity_json.h) and the stats as the API's JSON
+  // text, cached as such: a repeated read costs one cache lookup and no
+  // (de)serialisation.
   absl::StatusOr<std::string> ListJson(const store::OpportunityQuery& query);
-  absl::StatusOr<store::OpportunityStats> Stats();
+  absl::StatusOr<std::string> StatsJson();
   absl::StatusOr<store::Opportunity> Update(int64_t id,
                                             const store::OpportunityPatch& p);
   absl::Status Delete(int64_t id, bool force);
