@@ -73,12 +73,26 @@ class JobQueue {
       const std::string& owner, const std::vector<std::string>& types,
       absl::Duration lease_duration) = 0;
 
+  // Lease for up to `max_jobs` (1..256) jobs in one transaction, in the
+  // order Lease would take them one by one (types may be mixed). Empty when
+  // there is none. A worker that processes jobs in batches saves a
+  // transaction per job here and in CompleteBatch.
+  virtual absl::StatusOr<std::vector<Job>> LeaseBatch(
+      const std::string& owner, const std::vector<std::string>& types,
+      absl::Duration lease_duration, int max_jobs) = 0;
+
   // Moves the lease of a running job that `owner` holds to `until`.
   virtual absl::Status ExtendLease(int64_t id, const std::string& owner,
                                    absl::Time until) = 0;
 
   // Marks a job that `owner` holds succeeded.
   virtual absl::Status Complete(int64_t id, const std::string& owner) = 0;
+  // Complete for many jobs in one transaction. Returns one status per id,
+  // in order: OK, or the error Complete would give for that job (its
+  // failure does not undo the others). The outer status is for the
+  // transaction itself (Unavailable when the database is busy).
+  virtual absl::StatusOr<std::vector<absl::Status>> CompleteBatch(
+      const std::vector<int64_t>& ids, const std::string& owner) = 0;
 
   // Records a failed attempt of a job that `owner` holds, with the task's
   // status (not OK). Not retryable (IsRetryable): failed. Retryable with

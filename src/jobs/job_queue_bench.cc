@@ -101,6 +101,47 @@ BENCHMARK(BM_BatchEnqueueLeaseComplete)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// Batched all the way, as `lia serve`'s workers run (batch_size 32):
+// enqueue range(0) jobs in one transaction, lease them 32 at a time and
+// complete each lease's jobs in one transaction.
+void BM_BatchEnqueueLeaseBatchComplete(benchmark::State& state) {
+  TempQueue tmp;
+  JobQueue* queue = tmp.get();
+  if (queue == nullptr) {
+    state.SkipWithError("cannot open the queue");
+    return;
+  }
+  std::vector<NewJob> batch(static_cast<size_t>(state.range(0)));
+  for (NewJob& j : batch) j.type = "noop";
+  const std::vector<std::string> types = {"noop"};
+  for (auto _ : state) {
+    if (!queue->EnqueueBatch(batch).ok()) {
+      state.SkipWithError("enqueue failed");
+      break;
+    }
+    size_t done = 0;
+    while (done < batch.size()) {
+      auto leased = queue->LeaseBatch("bench", types, absl::Seconds(60), 32);
+      if (!leased.ok() || leased->empty()) {
+        state.SkipWithError("lease failed");
+        return;
+      }
+      std::vector<int64_t> ids;
+      for (const Job& j : *leased) ids.push_back(j.id);
+      if (!queue->CompleteBatch(ids, "bench").ok()) {
+        state.SkipWithError("complete failed");
+        return;
+      }
+      done += ids.size();
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_BatchEnqueueLeaseBatchComplete)
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 }  // namespace
 }  // namespace lia::jobs
 

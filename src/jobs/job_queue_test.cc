@@ -387,5 +387,71 @@ TEST_F(JobQueueTest, SharesTheDatabaseWithTheStore) {
   EXPECT_TRUE(LeaseOne().has_value());
 }
 
+TEST_F(JobQueueTest, LeaseBatchTakesJobsInLeaseOrderInOneGo) {
+  std::vector<NewJob> jobs(5);
+  for (int i = 0; i < 5; ++i) {
+    jobs[i].type = i == 3 ? "other" : "work";
+    jobs[i].priority = i == 4 ? Priority::kHigh : Priority::kNormal;
+  }
+  absl::StatusOr<std::vector<Job>> added = queue_->EnqueueBatch(jobs);
+  ASSERT_TRUE(added.ok()) << added.status();
+  absl::StatusOr<std::vector<Job>> leased =
+      queue_->LeaseBatch("w", {"work"}, absl::Seconds(30), 3);
+  ASSERT_TRUE(leased.ok()) << leased.status();
+  ASSERT_EQ(leased->size(), 3u);
+  EXPECT_EQ((*leased)[0].id, (*added)[4].id);  // High priority first.
+  EXPECT_EQ((*leased)[1].id, (*added)[0].id);
+  EXPECT_EQ((*leased)[2].id, (*added)[1].id);
+  for (const Job& j : *leased) {
+    EXPECT_EQ(j.state, JobState::kRunning);
+    EXPECT_EQ(j.attempts, 1);
+    EXPECT_EQ(j.lease_owner, "w");
+  }
+  // The rest of "work": one left; "other" untouched.
+  absl::StatusOr<std::vector<Job>> rest =
+      queue_->LeaseBatch("w2", {"work"}, absl::Seconds(30), 10);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].id, (*added)[2].id);
+  EXPECT_TRUE(
+      queue_->LeaseBatch("w", {"work"}, absl::Seconds(30), 10)->empty());
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      queue_->LeaseBatch("w", {}, absl::Seconds(30), 0).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      queue_->LeaseBatch("w", {}, absl::Seconds(30), 257).status()));
+
+  // CompleteBatch: each job on its own; a lease held by another owner is
+  // refused without undoing the rest.
+  absl::StatusOr<std::vector<absl::Status>> done = queue_->CompleteBatch(
+      {(*leased)[0].id, (*rest)[0].id, (*leased)[2].id}, "w");
+  ASSERT_TRUE(done.ok()) << done.status();
+  ASSERT_EQ(done->size(), 3u);
+  EXPECT_TRUE((*done)[0].ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition((*done)[1])) << (*done)[1];
+  EXPECT_TRUE((*done)[2].ok());
+  EXPECT_EQ(queue_->Get((*leased)[0].id)->state, JobState::kSucceeded);
+  EXPECT_EQ(queue_->Get((*rest)[0].id)->state, JobState::kRunning);
+  EXPECT_EQ(queue_->Get((*leased)[1].id)->state, JobState::kRunning);
+  absl::StatusOr<std::vector<absl::Status>> unknown =
+      queue_->CompleteBatch({999999}, "w");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_TRUE(absl::IsNotFound((*unknown)[0]));
+}
+
+TEST_F(JobQueueTest, LeaseBatchTakesExpiredLeasesAgain) {
+  NewJob j;
+  j.type = "work";
+  ASSERT_TRUE(queue_->EnqueueBatch({j, j}).ok());
+  ASSERT_EQ(queue_->LeaseBatch("dead", {}, absl::Seconds(10), 2)->size(), 2u);
+  EXPECT_TRUE(queue_->LeaseBatch("alive", {}, absl::Seconds(10), 2)->empty());
+  clock_.Advance(absl::Seconds(11));
+  absl::StatusOr<std::vector<Job>> again =
+      queue_->LeaseBatch("alive", {}, absl::Seconds(10), 2);
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->size(), 2u);
+  EXPECT_EQ((*again)[0].attempts, 2);
+  EXPECT_EQ((*again)[0].lease_owner, "alive");
+}
+
 }  // namespace
 }  // namespace lia::jobs

@@ -13,12 +13,32 @@ absl::Status TaskRegistry::Register(const std::string& type, Task task,
   if (!task) {
     return absl::InvalidArgumentError(absl::StrCat("task ", type, " is empty"));
   }
-  auto [it, added] =
-      entries_.try_emplace(type, Entry{std::move(task), std::move(retry)});
+  auto [it, added] = entries_.try_emplace(
+      type, Entry{std::move(task), BatchTask(), std::move(retry)});
   if (!added) {
     return absl::AlreadyExistsError(
         absl::StrCat("a task for ", type, " is registered already"));
   }
+  return absl::OkStatus();
+}
+
+absl::Status TaskRegistry::RegisterBatch(const std::string& type,
+                                         BatchTask batch, RetryPolicy retry) {
+  if (!batch) {
+    return absl::InvalidArgumentError(absl::StrCat("task ", type, " is empty"));
+  }
+  Task one = [batch](const Job& job) -> absl::Status {
+    std::vector<absl::Status> outcomes = batch({job});
+    if (outcomes.size() != 1) {
+      return absl::InternalError("batch task gave no status for its job");
+    }
+    return outcomes.front();
+  };
+  if (absl::Status s = Register(type, std::move(one), std::move(retry));
+      !s.ok()) {
+    return s;
+  }
+  entries_[type].batch = std::move(batch);
   return absl::OkStatus();
 }
 

@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <exception>
 #include <optional>
 #include <utility>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "jobs/clock.h"
 #include "jobs/job.h"
@@ -52,6 +54,9 @@ absl::Status WorkerPool::Start() {
   }
   if (options_.poll_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("poll_interval must be positive");
+  }
+  if (options_.batch_size < 1 || options_.batch_size > 256) {
+    return absl::InvalidArgumentError("batch_size must be 1..256");
   }
   if (options_.owner_id.empty()) options_.owner_id = DefaultOwnerId();
   types_ = registry_.Types();
@@ -111,6 +116,83 @@ absl::Status WorkerPool::RunTask(const Job& job) {
   }
 }
 
+std::vector<absl::Status> WorkerPool::RunGroup(const std::vector<Job>& jobs,
+                                               absl::Duration* took_each) {
+  const absl::Time started = absl::Now();
+  std::vector<absl::Status> outcomes;
+  const TaskRegistry::Entry* entry = registry_.Find(jobs.front().type);
+  if (entry != nullptr && entry->batch && jobs.size() > 1) {
+    try {
+      outcomes = entry->batch(jobs);
+    } catch (const std::exception& e) {
+      outcomes.clear();
+      outcomes.resize(jobs.size(),
+                      absl::InternalError(absl::StrCat(
+                          "task ", jobs.front().type, " threw: ", e.what())));
+    } catch (...) {
+      outcomes.clear();
+      outcomes.resize(jobs.size(), absl::InternalError(absl::StrCat(
+                                       "task ", jobs.front().type, " threw")));
+    }
+    if (outcomes.size() != jobs.size()) {
+      outcomes.assign(
+          jobs.size(),
+          absl::InternalError(absl::StrCat(
+              "batch task ", jobs.front().type, " gave ", outcomes.size(),
+              " statuses for ", jobs.size(), " jobs")));
+    }
+  } else {
+    outcomes.reserve(jobs.size());
+    for (const Job& job : jobs) outcomes.push_back(RunTask(job));
+  }
+  *took_each = (absl::Now() - started) / static_cast<int64_t>(jobs.size());
+  return outcomes;
+}
+
+void WorkerPool::Record(const std::string& owner, const std::vector<Job>& jobs,
+                        const std::vector<absl::Status>& outcomes,
+                        absl::Duration took) {
+  std::vector<int64_t> done;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (outcomes[i].ok()) done.push_back(jobs[i].id);
+  }
+  if (!done.empty()) {
+    succeeded_.fetch_add(static_cast<int64_t>(done.size()));
+    absl::StatusOr<std::vector<absl::Status>> completed =
+        done.size() == 1
+            ? absl::StatusOr<std::vector<absl::Status>>(
+                  std::vector<absl::Status>{queue_.Complete(done[0], owner)})
+            : queue_.CompleteBatch(done, owner);
+    if (!completed.ok()) {
+      unrecorded_.fetch_add(static_cast<int64_t>(done.size()));
+    } else {
+      for (const absl::Status& c : *completed) {
+        if (!c.ok()) unrecorded_.fetch_add(1);
+      }
+    }
+  }
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const Job& job = jobs[i];
+    std::optional<Job> after_failure;
+    if (!outcomes[i].ok()) {
+      failed_.fetch_add(1);
+      const TaskRegistry::Entry* entry = registry_.Find(job.type);
+      absl::StatusOr<Job> now =
+          queue_.Fail(job.id, owner, outcomes[i],
+                      entry != nullptr ? entry->retry : RetryPolicy{});
+      if (now.ok()) {
+        after_failure = *std::move(now);
+      } else {
+        unrecorded_.fetch_add(1);
+      }
+    }
+    if (options_.on_attempt) {
+      options_.on_attempt(job, outcomes[i], took,
+                          after_failure ? &*after_failure : nullptr);
+    }
+  }
+}
+
 void WorkerPool::WorkerLoop(int index) {
   const std::string owner = absl::StrCat(options_.owner_id, "/", index);
   while (true) {
@@ -118,37 +200,48 @@ void WorkerPool::WorkerLoop(int index) {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
     }
-    absl::StatusOr<std::optional<Job>> leased =
-        queue_.Lease(owner, types_, options_.lease_duration);
+    absl::StatusOr<std::vector<Job>> leased =
+        options_.batch_size == 1 ? [&]() -> absl::StatusOr<std::vector<Job>> {
+      absl::StatusOr<std::optional<Job>> one =
+          queue_.Lease(owner, types_, options_.lease_duration);
+      if (!one.ok()) return one.status();
+      std::vector<Job> jobs;
+      if (one->has_value()) jobs.push_back(**std::move(one));
+      return jobs;
+    }()
+        : queue_.LeaseBatch(owner, types_, options_.lease_duration,
+                            options_.batch_size);
     if (!leased.ok()) lease_errors_.fetch_add(1);
-    if (!leased.ok() || !leased->has_value()) {
+    if (!leased.ok() || leased->empty()) {
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.poll_interval);
       continue;
     }
-    const Job& job = **leased;
     {
       absl::MutexLock lock(&mu_);
-      in_flight_[job.id] = owner;
+      for (const Job& job : *leased) in_flight_[job.id] = owner;
     }
-    const absl::Status outcome = RunTask(job);
-    {
-      absl::MutexLock lock(&mu_);
-      in_flight_.erase(job.id);
+    // Jobs of one type together, in lease order otherwise.
+    std::vector<std::vector<Job>> groups;
+    for (Job& job : *leased) {
+      auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) {
+        return g.front().type == job.type;
+      });
+      if (it == groups.end()) {
+        groups.push_back({std::move(job)});
+      } else {
+        it->push_back(std::move(job));
+      }
     }
-    absl::Status recorded;
-    if (outcome.ok()) {
-      succeeded_.fetch_add(1);
-      recorded = queue_.Complete(job.id, owner);
-    } else {
-      failed_.fetch_add(1);
-      const TaskRegistry::Entry* entry = registry_.Find(job.type);
-      recorded = queue_
-                     .Fail(job.id, owner, outcome,
-                           entry != nullptr ? entry->retry : RetryPolicy{})
-                     .status();
+    for (const std::vector<Job>& group : groups) {
+      absl::Duration took;
+      const std::vector<absl::Status> outcomes = RunGroup(group, &took);
+      {
+        absl::MutexLock lock(&mu_);
+        for (const Job& job : group) in_flight_.erase(job.id);
+      }
+      Record(owner, group, outcomes, took);
     }
-    if (!recorded.ok()) unrecorded_.fetch_add(1);
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +37,19 @@ struct WorkerPoolOptions {
   absl::Duration poll_interval = absl::Milliseconds(250);
   // Default "<hostname>:<pid>". Worker i leases as "<owner_id>/<i>".
   std::string owner_id;
+  // Default 1 (1..256). Jobs a worker leases at once (JobQueue::LeaseBatch);
+  // those of a type with a batch task run as one batch, the others one by
+  // one, and the successes are completed in one transaction. Larger batches
+  // cost fewer transactions per job and hold more jobs per lease.
+  int batch_size = 1;
+  // Optional. Called on the worker's thread after every attempt with the
+  // job as leased, the task's status, how long the task ran (real time),
+  // and — after a failure the queue recorded — the job as it is now
+  // (queued again, failed or dead); null otherwise. For metrics and events:
+  // must be thread-safe, quick, and must not throw.
+  std::function<void(const Job& job, const absl::Status& outcome,
+                     absl::Duration took, const Job* after_failure)>
+      on_attempt;
 };
 
 // Runs the jobs of the registered types. Start once, Stop once (Stop is
@@ -78,6 +92,13 @@ class WorkerPool {
   void WorkerLoop(int index);
   void ExtendLoop();
   absl::Status RunTask(const Job& job);
+  // Runs jobs of one type (a batch task when the type has one) and returns
+  // one status per job, with the time each took.
+  std::vector<absl::Status> RunGroup(const std::vector<Job>& jobs,
+                                     absl::Duration* took_each);
+  // Records the outcome of each job and reports it (on_attempt).
+  void Record(const std::string& owner, const std::vector<Job>& jobs,
+              const std::vector<absl::Status>& outcomes, absl::Duration took);
 
   JobQueue& queue_;
   const TaskRegistry& registry_;

@@ -93,6 +93,99 @@ TEST_F(WorkerPoolTest, RunsAThousandNoOpJobsToCompletion) {
   EXPECT_EQ(pool.stats().unrecorded, 0);
 }
 
+TEST_F(WorkerPoolTest, BatchTasksGetJobsTogetherAndEachOutcomeCounts) {
+  std::atomic<int> batches{0};
+  std::atomic<int> largest{0};
+  std::atomic<int> singles{0};
+  TaskRegistry registry;
+  RetryPolicy fast;
+  fast.base_delay = absl::Milliseconds(1);
+  fast.max_delay = absl::Milliseconds(2);
+  // Jobs whose payload is {"bad":true} fail for good; the rest succeed.
+  ASSERT_TRUE(registry
+                  .RegisterBatch(
+                      "batched",
+                      [&](const std::vector<Job>& jobs) {
+                        ++batches;
+                        int n = static_cast<int>(jobs.size());
+                        int seen = largest.load();
+                        while (n > seen &&
+                               !largest.compare_exchange_weak(seen, n)) {
+                        }
+                        std::vector<absl::Status> out;
+                        for (const Job& j : jobs) {
+                          out.push_back(j.payload == R"({"bad":true})"
+                                            ? absl::InvalidArgumentError("bad")
+                                            : absl::OkStatus());
+                        }
+                        return out;
+                      },
+                      fast)
+                  .ok());
+  ASSERT_TRUE(registry
+                  .Register("single",
+                            [&](const Job&) {
+                              ++singles;
+                              return absl::OkStatus();
+                            })
+                  .ok());
+  std::vector<NewJob> jobs;
+  for (int i = 0; i < 500; ++i) {
+    NewJob j;
+    j.type = i % 5 == 0 ? "single" : "batched";
+    if (i % 50 == 1) j.payload = R"({"bad":true})";
+    jobs.push_back(j);
+  }
+  ASSERT_TRUE(queue_->EnqueueBatch(jobs).ok());
+  std::atomic<int> reported{0};
+  WorkerPoolOptions options = FastOptions();
+  options.batch_size = 16;
+  options.on_attempt = [&](const Job&, const absl::Status&, absl::Duration,
+                           const Job*) { ++reported; };
+  WorkerPool pool(*queue_, registry, SystemClock(), options);
+  ASSERT_TRUE(pool.Start().ok());
+  EXPECT_TRUE(WaitFor("succeeded", "batched", 390));
+  EXPECT_TRUE(WaitFor("failed", "batched", 10));
+  EXPECT_TRUE(WaitFor("succeeded", "single", 100));
+  pool.Stop();
+  EXPECT_EQ(singles.load(), 100);
+  EXPECT_GT(largest.load(), 1);   // Batches happened...
+  EXPECT_LE(largest.load(), 16);  // ...no larger than a lease.
+  EXPECT_LT(batches.load(), 400);
+  EXPECT_EQ(reported.load(), 500);  // One report per job, batch or not.
+  EXPECT_EQ(pool.stats().succeeded, 490);
+  EXPECT_EQ(pool.stats().failed, 10);
+  EXPECT_EQ(pool.stats().unrecorded, 0);
+  EXPECT_EQ(Count("running", "batched"), 0);
+}
+
+TEST_F(WorkerPoolTest, ABatchTaskGivingTheWrongCountFailsItsJobs) {
+  TaskRegistry registry;
+  ASSERT_TRUE(registry
+                  .RegisterBatch("broken",
+                                 [](const std::vector<Job>&) {
+                                   return std::vector<absl::Status>{};
+                                 })
+                  .ok());
+  // A batch of one goes through the single-job wrapper, which says so too.
+  Job one;
+  one.type = "broken";
+  EXPECT_TRUE(absl::IsInternal(registry.Find("broken")->task(one)));
+  std::vector<NewJob> jobs(4);
+  for (NewJob& j : jobs) {
+    j.type = "broken";
+    j.max_attempts = 1;
+  }
+  ASSERT_TRUE(queue_->EnqueueBatch(jobs).ok());
+  WorkerPoolOptions options = FastOptions();
+  options.workers = 1;
+  options.batch_size = 4;
+  WorkerPool pool(*queue_, registry, SystemClock(), options);
+  ASSERT_TRUE(pool.Start().ok());
+  EXPECT_TRUE(WaitFor("dead", "broken", 4));  // Internal: retryable, 1 try.
+  pool.Stop();
+}
+
 TEST_F(WorkerPoolTest, FailuresFollowTheStatusCode) {
   TaskRegistry registry;
   RetryPolicy fast;

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -48,6 +49,64 @@ struct IngestOutcome {
   bool duplicate = false;
   // The opportunity of that message, when one exists already.
   std::optional<int64_t> opportunity_id;
+  // A duplicate of a message whose opportunity retention removed: it needs
+  // no analysis.
+  bool retired = false;
+  // InsertMessagesWithJobs only: the job that analyses the message, queued
+  // now or live already; empty when it needs none (it has an opportunity,
+  // or retention retired it).
+  std::optional<int64_t> job_id;
+};
+
+// A job written with the rows that call for it, in their transaction (the
+// transactional outbox, DESIGN §6): a crash keeps both or neither. The job
+// queue (jobs/) reads the same `jobs` table.
+struct OutboxJob {
+  std::string type;                 // Required.
+  std::string payload = "{}";       // JSON object text.
+  std::string priority = "normal";  // Wire name: "high", "normal", "low".
+  int max_attempts = 5;
+  // Empty: none. When a live (queued or running) job holds the key, that
+  // job is returned and nothing is added, as JobQueue::Enqueue does.
+  std::string idempotency_key;
+};
+
+// An uploaded file waiting for, or done with, the job that processes it.
+struct Upload {
+  int64_t id = 0;
+  std::string kind;            // "linkedin-export".
+  int64_t size = 0;            // Bytes as received.
+  std::string bytes;           // Empty unless asked for and still queued.
+  std::string state;           // "queued", "done", "failed".
+  std::string summary = "{}";  // JSON, set when done or failed.
+  std::string created_at;
+  std::string updated_at;
+};
+
+struct Digest {
+  std::string day;   // "YYYY-MM-DD", UTC.
+  std::string body;  // JSON object text.
+  std::string created_at;
+};
+
+// What retention removes (cleanup task). Cutoffs are RFC 3339 UTC; an empty
+// cutoff removes nothing of its kind.
+struct RetentionCutoffs {
+  // Opportunities of the tier (effective, wire name as key) created before
+  // the cutoff — unless a person acted on them: a status other than new,
+  // notes, a manual tier, or a reply that is no longer pending. Their
+  // messages stay as tombstones (text removed) so re-imports stay
+  // duplicates.
+  std::map<std::string, std::string> opportunities_before;
+  std::string finished_jobs_before;  // Succeeded and cancelled jobs.
+  std::string failed_jobs_before;    // Failed and dead jobs.
+  std::string uploads_before;        // Processed uploads' records.
+};
+
+struct RetentionResult {
+  int64_t opportunities = 0;
+  int64_t jobs = 0;
+  int64_t uploads = 0;
 };
 
 struct StoredMessage {
@@ -153,7 +212,42 @@ class Store {
   // All or nothing: one transaction for the whole batch.
   virtual absl::StatusOr<std::vector<IngestOutcome>> InsertMessages(
       const std::vector<core::Message>& messages) = 0;
+  // InsertMessages, and in the same transaction a job of `job.type` for
+  // every message that still needs analysis — new, or stored before and
+  // still without an opportunity — with payload {"message_id": N} and
+  // idempotency key "<type>:<N>" (job.payload and job.idempotency_key are
+  // ignored). A live job for the message is reused, never doubled.
+  virtual absl::StatusOr<std::vector<IngestOutcome>> InsertMessagesWithJobs(
+      const std::vector<core::Message>& messages, const OutboxJob& job) = 0;
+  // Queues a `job.type` job (as above) for up to `limit` stored messages that
+  // have no opportunity and never had such a job in any state (work stored
+  // before the outbox, or by a synchronous ingest that crashed). A message
+  // whose job failed is left to a person (retry through the jobs API).
+  // Returns how many were queued.
+  virtual absl::StatusOr<int64_t> RequeueUnanalysed(const OutboxJob& job,
+                                                    int64_t limit) = 0;
   virtual absl::StatusOr<StoredMessage> GetMessage(int64_t message_id) = 0;
+
+  // Stores an upload and queues its job in one transaction; the job's
+  // payload object gets "upload_id". Returns {upload id, job id}.
+  virtual absl::StatusOr<std::pair<int64_t, int64_t>> SaveUpload(
+      std::string_view kind, std::string_view bytes, const OutboxJob& job) = 0;
+  // NotFound for an unknown id. `with_bytes`: include the bytes (empty once
+  // processed).
+  virtual absl::StatusOr<Upload> GetUpload(int64_t id, bool with_bytes) = 0;
+  // Marks the upload done (or failed), records its summary and drops its
+  // bytes.
+  virtual absl::Status FinishUpload(int64_t id, bool ok,
+                                    std::string_view summary_json) = 0;
+
+  // Stores the digest of a day, replacing an earlier one of that day.
+  virtual absl::Status SaveDigest(const Digest& digest) = 0;
+  // The newest day's digest; nullopt before the first.
+  virtual absl::StatusOr<std::optional<Digest>> LatestDigest() = 0;
+
+  // Removes what the cutoffs say, in one transaction.
+  virtual absl::StatusOr<RetentionResult> ApplyRetention(
+      const RetentionCutoffs& cutoffs) = 0;
 
   // Creates the opportunity of a message from its analysis, or replaces the
   // analysis of the existing one (reprocess, rescore), keeping status, notes

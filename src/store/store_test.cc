@@ -1128,6 +1128,185 @@ TEST_P(StoreTest, ConcurrentReadersAndWritersSeeNoErrors) {
   EXPECT_EQ(store_->Stats()->total_count, 2 * kPerWriter);
 }
 
+// ---------------------------------------------------------------------------
+// Background work: the outbox, uploads, digests, retention.
+
+OutboxJob AnalysisJob() {
+  OutboxJob job;
+  job.type = "process_message";
+  return job;
+}
+
+TEST_P(StoreTest, QueuesOneAnalysisJobPerNewMessage) {
+  absl::StatusOr<std::vector<IngestOutcome>> first =
+      store_->InsertMessagesWithJobs({Msg("One", "s1"), Msg("Two", "s2")},
+                                     AnalysisJob());
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->size(), 2u);
+  ASSERT_TRUE((*first)[0].job_id.has_value());
+  ASSERT_TRUE((*first)[1].job_id.has_value());
+  EXPECT_NE(*(*first)[0].job_id, *(*first)[1].job_id);
+
+  // Again, before the jobs ran: duplicates, and the live jobs are reused.
+  absl::StatusOr<std::vector<IngestOutcome>> again =
+      store_->InsertMessagesWithJobs({Msg("One", "s1"), Msg("Two", "s2")},
+                                     AnalysisJob());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE((*again)[0].duplicate);
+  EXPECT_EQ((*again)[0].job_id, (*first)[0].job_id);
+  EXPECT_EQ((*again)[1].job_id, (*first)[1].job_id);
+
+  // Once analysed, a duplicate needs no job.
+  ASSERT_TRUE(
+      store_->SaveAnalysis((*first)[0].message_id, MakeAnalysis({}), 1).ok());
+  absl::StatusOr<std::vector<IngestOutcome>> third =
+      store_->InsertMessagesWithJobs({Msg("One", "s1")}, AnalysisJob());
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_TRUE((*third)[0].opportunity_id.has_value());
+  EXPECT_FALSE((*third)[0].job_id.has_value());
+}
+
+TEST_P(StoreTest, OutboxBatchIsAllOrNothing) {
+  absl::StatusOr<std::vector<IngestOutcome>> bad =
+      store_->InsertMessagesWithJobs({Msg("Fine", "s1"), Msg("   ", "s2")},
+                                     AnalysisJob());
+  EXPECT_TRUE(absl::IsInvalidArgument(bad.status())) << bad.status();
+  OutboxJob no_type;
+  absl::StatusOr<std::vector<IngestOutcome>> typeless =
+      store_->InsertMessagesWithJobs({Msg("Fine", "s1")}, no_type);
+  EXPECT_TRUE(absl::IsInvalidArgument(typeless.status()));
+  // Nothing of either call was stored: the message is new now.
+  absl::StatusOr<std::vector<IngestOutcome>> good =
+      store_->InsertMessagesWithJobs({Msg("Fine", "s1")}, AnalysisJob());
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_FALSE((*good)[0].duplicate);
+}
+
+TEST_P(StoreTest, RequeuesMessagesThatNeverHadAJob) {
+  // Stored the synchronous way (no job), one analysed, one not.
+  absl::StatusOr<IngestOutcome> done = store_->InsertMessage(Msg("Done", "d"));
+  absl::StatusOr<IngestOutcome> lost = store_->InsertMessage(Msg("Lost", "l"));
+  ASSERT_TRUE(done.ok() && lost.ok());
+  ASSERT_TRUE(store_->SaveAnalysis(done->message_id, MakeAnalysis({}), 1).ok());
+  // And one with a job already.
+  ASSERT_TRUE(
+      store_->InsertMessagesWithJobs({Msg("Queued", "q")}, AnalysisJob()).ok());
+  absl::StatusOr<int64_t> requeued =
+      store_->RequeueUnanalysed(AnalysisJob(), 100);
+  ASSERT_TRUE(requeued.ok()) << requeued.status();
+  EXPECT_EQ(*requeued, 1);
+  // Its job exists now: a second sweep finds nothing.
+  EXPECT_EQ(*store_->RequeueUnanalysed(AnalysisJob(), 100), 0);
+  absl::StatusOr<std::vector<IngestOutcome>> again =
+      store_->InsertMessagesWithJobs({Msg("Lost", "l")}, AnalysisJob());
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE((*again)[0].job_id.has_value());  // The live job, reused.
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      store_->RequeueUnanalysed(AnalysisJob(), 0).status()));
+}
+
+TEST_P(StoreTest, KeepsAnUploadUntilItIsProcessed) {
+  const std::string bytes("PK\x03\x04 zip bytes \0 with a NUL", 30);
+  OutboxJob job;
+  job.type = "import_export";
+  job.payload = R"({"source":"api"})";
+  absl::StatusOr<std::pair<int64_t, int64_t>> saved =
+      store_->SaveUpload("linkedin-export", bytes, job);
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  absl::StatusOr<Upload> upload = store_->GetUpload(saved->first, true);
+  ASSERT_TRUE(upload.ok()) << upload.status();
+  EXPECT_EQ(upload->bytes, bytes);
+  EXPECT_EQ(upload->size, 30);
+  EXPECT_EQ(upload->state, "queued");
+  EXPECT_TRUE(store_->GetUpload(saved->first, false)->bytes.empty());
+
+  ASSERT_TRUE(store_->FinishUpload(saved->first, true, R"({"rows":3})").ok());
+  upload = store_->GetUpload(saved->first, true);
+  ASSERT_TRUE(upload.ok());
+  EXPECT_EQ(upload->state, "done");
+  EXPECT_EQ(upload->summary, R"({"rows":3})");
+  EXPECT_TRUE(upload->bytes.empty());  // Dropped once imported.
+
+  EXPECT_TRUE(absl::IsNotFound(store_->GetUpload(999, false).status()));
+  EXPECT_TRUE(absl::IsNotFound(store_->FinishUpload(999, true, "{}")));
+  job.payload = "[1]";
+  EXPECT_TRUE(absl::IsInvalidArgument(
+      store_->SaveUpload("linkedin-export", bytes, job).status()));
+}
+
+TEST_P(StoreTest, KeepsOneDigestPerDay) {
+  absl::StatusOr<std::optional<Digest>> none = store_->LatestDigest();
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  ASSERT_TRUE(store_->SaveDigest({"2026-11-28", R"({"n":1})", ""}).ok());
+  ASSERT_TRUE(store_->SaveDigest({"2026-11-29", R"({"n":2})", ""}).ok());
+  ASSERT_TRUE(store_->SaveDigest({"2026-11-29", R"({"n":3})", ""}).ok());
+  absl::StatusOr<std::optional<Digest>> latest = store_->LatestDigest();
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->day, "2026-11-29");
+  EXPECT_EQ((*latest)->body, R"({"n":3})");
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(store_->SaveDigest({"yesterday", "{}", ""})));
+}
+
+TEST_P(StoreTest, RetentionSparesWhatAPersonActedOn) {
+  Spec low;
+  low.tier = Tier::kLow;
+  const Opportunity untouched = Add(low, "untouched");
+  const Opportunity reviewed = Add(low, "reviewed");
+  const Opportunity noted = Add(low, "noted");
+  const Opportunity approved = Add(low, "approved");
+  const Opportunity high = Add({}, "interesting, untouched");  // INTERESTING
+  OpportunityPatch status;
+  status.status = OpportunityStatus::kReviewed;
+  ASSERT_TRUE(store_->UpdateOpportunity(reviewed.id, status).ok());
+  OpportunityPatch notes;
+  notes.notes = "call back in March";
+  ASSERT_TRUE(store_->UpdateOpportunity(noted.id, notes).ok());
+  ASSERT_TRUE(
+      store_->DecideResponse(approved.id, Decision::kApprove, std::nullopt)
+          .ok());
+
+  RetentionCutoffs cutoffs;
+  cutoffs.opportunities_before["LOW"] = clock_.Peek();
+  absl::StatusOr<RetentionResult> removed = store_->ApplyRetention(cutoffs);
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(removed->opportunities, 1);
+  EXPECT_TRUE(absl::IsNotFound(store_->GetOpportunity(untouched.id).status()));
+  for (int64_t kept : {reviewed.id, noted.id, approved.id, high.id}) {
+    EXPECT_TRUE(store_->GetOpportunity(kept).ok()) << kept;
+  }
+  // The message is a tombstone: a re-import is a duplicate and needs no
+  // analysis, so the opportunity does not come back.
+  absl::StatusOr<std::vector<IngestOutcome>> again =
+      store_->InsertMessagesWithJobs({Msg("untouched")}, AnalysisJob());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE((*again)[0].duplicate);
+  EXPECT_TRUE((*again)[0].retired);
+  EXPECT_FALSE((*again)[0].job_id.has_value());
+  EXPECT_EQ(*store_->RequeueUnanalysed(AnalysisJob(), 100), 0);
+  absl::StatusOr<StoredMessage> tombstone =
+      store_->GetMessage(untouched.message_id);
+  ASSERT_TRUE(tombstone.ok());
+  EXPECT_EQ(tombstone->message.text.find("untouched"), std::string::npos);
+
+  cutoffs.opportunities_before["SOMETIMES"] = clock_.Peek();
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(store_->ApplyRetention(cutoffs).status()));
+}
+
+TEST_P(StoreTest, RetentionPurgesFinishedJobsByAge) {
+  ASSERT_TRUE(
+      store_->InsertMessagesWithJobs({Msg("a", "a")}, AnalysisJob()).ok());
+  RetentionCutoffs cutoffs;
+  cutoffs.finished_jobs_before = clock_.Peek();
+  cutoffs.failed_jobs_before = clock_.Peek();
+  // The job is queued, not finished: it stays.
+  absl::StatusOr<RetentionResult> removed = store_->ApplyRetention(cutoffs);
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(removed->jobs, 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreTest,
                          ::testing::Values("sqlite_file", "sqlite_memory"));
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreFilterTest,

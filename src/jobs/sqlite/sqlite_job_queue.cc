@@ -18,7 +18,6 @@
 #include "SQLiteCpp/Statement.h"
 #include "SQLiteCpp/Transaction.h"
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -27,7 +26,7 @@
 #include "core/status_macros.h"
 #include "jobs/clock.h"
 #include "jobs/retry_policy.h"
-#include "nlohmann/json.hpp"
+#include "jobs/sqlite/job_rows.h"
 #include "sqlite3.h"
 #include "store/internal/time.h"
 #include "store/sqlite/sqlite_errors.h"
@@ -43,6 +42,7 @@ using jobs::NewJob;
 constexpr int64_t kMaxListLimit = 500;
 constexpr size_t kMaxErrorLength = 2000;
 constexpr int kMaxTypesPerLease = 64;
+constexpr int kMaxLeaseBatch = 256;
 
 // Errors: the store's mapping (store/sqlite/sqlite_errors.h).
 template <typename F>
@@ -50,87 +50,14 @@ auto Guarded(F&& body) -> decltype(body()) {
   return sqlite_internal::GuardedSqlite("job queue", std::forward<F>(body));
 }
 
-// ---------------------------------------------------------------------------
-// Rows.
-
-constexpr char kColumns[] =
-    "id, type, payload, priority, state, attempts, max_attempts, run_at, "
-    "ifnull(lease_owner, ''), lease_expires_at, last_error, "
-    "ifnull(idempotency_key, ''), created_at, updated_at";
-
-absl::StatusOr<absl::Time> ParseUtc(int64_t id, const std::string& text) {
-  absl::Time t;
-  std::string err;
-  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &err)) {
-    return absl::DataLossError(absl::StrCat(
-        "stored job ", id, " has a bad timestamp \"", text, "\": ", err));
-  }
-  return t;
-}
-
-// Reads a row selected (or returned) with kColumns.
-absl::StatusOr<Job> ReadJob(const SQLite::Statement& st) {
-  Job j;
-  j.id = st.getColumn(0).getInt64();
-  j.type = st.getColumn(1).getString();
-  j.payload = st.getColumn(2).getString();
-  const std::string priority = st.getColumn(3).getString();
-  const std::string state = st.getColumn(4).getString();
-  std::optional<jobs::Priority> p = jobs::ParsePriority(priority);
-  std::optional<JobState> s = jobs::ParseJobState(state);
-  if (!p || !s) {
-    return absl::DataLossError(absl::StrCat("stored job ", j.id,
-                                            " has priority \"", priority,
-                                            "\" and state \"", state, "\""));
-  }
-  j.priority = *p;
-  j.state = *s;
-  j.attempts = st.getColumn(5).getInt();
-  j.max_attempts = st.getColumn(6).getInt();
-  LIA_ASSIGN_OR_RETURN(j.run_at, ParseUtc(j.id, st.getColumn(7).getString()));
-  j.lease_owner = st.getColumn(8).getString();
-  if (!st.getColumn(9).isNull()) {
-    LIA_ASSIGN_OR_RETURN(j.lease_expires_at,
-                         ParseUtc(j.id, st.getColumn(9).getString()));
-  }
-  j.last_error = st.getColumn(10).getString();
-  j.idempotency_key = st.getColumn(11).getString();
-  LIA_ASSIGN_OR_RETURN(j.created_at,
-                       ParseUtc(j.id, st.getColumn(12).getString()));
-  LIA_ASSIGN_OR_RETURN(j.updated_at,
-                       ParseUtc(j.id, st.getColumn(13).getString()));
-  return j;
-}
-
-// Steps a statement that yields at most one row (a SELECT by id, or a write
-// with RETURNING), reads it and resets the statement, so no write statement
-// is left in progress when the transaction commits.
-absl::StatusOr<std::optional<Job>> StepOne(SQLite::Statement& st) {
-  if (!st.executeStep()) {
-    st.reset();
-    return std::nullopt;
-  }
-  absl::StatusOr<Job> job = ReadJob(st);
-  st.reset();
-  if (!job.ok()) return job.status();
-  return *std::move(job);
-}
+// Rows: shared with the schedule store (jobs/sqlite/job_rows.h).
+using sqlite_internal::kJobColumns;
+using sqlite_internal::ReadJob;
+using sqlite_internal::StepOneJob;
+using sqlite_internal::ValidateNewJob;
 
 absl::Status NoJob(int64_t id) {
   return absl::NotFoundError(absl::StrCat("no job ", id));
-}
-
-absl::Status ValidateNewJob(const NewJob& job) {
-  if (job.type.empty()) return absl::InvalidArgumentError("job type is empty");
-  if (job.max_attempts < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("max_attempts must be >= 1, got ", job.max_attempts));
-  }
-  if (!nlohmann::json::accept(job.payload)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("payload of a ", job.type, " job is not JSON"));
-  }
-  return absl::OkStatus();
 }
 
 std::string Truncated(std::string s) {
@@ -147,7 +74,10 @@ class SqliteJobQueue final : public jobs::JobQueue {
  public:
   SqliteJobQueue(std::unique_ptr<SQLite::Database> db, jobs::Clock& clock,
                  uint64_t seed)
-      : clock_(clock), db_(std::move(db)), gen_(seed) {}
+      : clock_(clock),
+        db_(std::move(db)),
+        file_mu_(sqlite_internal::FileWriteMutex(*db_)),
+        gen_(seed) {}
 
   // JobQueue:
   absl::StatusOr<Job> Enqueue(const NewJob& job) override;
@@ -156,9 +86,14 @@ class SqliteJobQueue final : public jobs::JobQueue {
   absl::StatusOr<std::optional<Job>> Lease(
       const std::string& owner, const std::vector<std::string>& types,
       absl::Duration lease_duration) override;
+  absl::StatusOr<std::vector<Job>> LeaseBatch(
+      const std::string& owner, const std::vector<std::string>& types,
+      absl::Duration lease_duration, int max_jobs) override;
   absl::Status ExtendLease(int64_t id, const std::string& owner,
                            absl::Time until) override;
   absl::Status Complete(int64_t id, const std::string& owner) override;
+  absl::StatusOr<std::vector<absl::Status>> CompleteBatch(
+      const std::vector<int64_t>& ids, const std::string& owner) override;
   absl::StatusOr<Job> Fail(int64_t id, const std::string& owner,
                            const absl::Status& status,
                            const jobs::RetryPolicy& policy) override;
@@ -173,8 +108,11 @@ class SqliteJobQueue final : public jobs::JobQueue {
   template <typename F>
   auto Run(F&& body) -> decltype(body(std::declval<SQLite::Database&>())) {
     absl::MutexLock lock(&mu_);
+    absl::MutexLock file_lock(&file_mu_);
     SQLite::Database& db = *db_;
-    return Guarded([&] { return body(db); });
+    auto result = Guarded([&] { return body(db); });
+    statements_.ResetAll();
+    return result;
   }
 
   // A statement prepared once and reused. Bodies run under mu_ but as
@@ -182,14 +120,7 @@ class SqliteJobQueue final : public jobs::JobQueue {
   SQLite::Statement& Prepared(SQLite::Database& db, const std::string& sql)
       ABSL_NO_THREAD_SAFETY_ANALYSIS {
     mu_.AssertHeld();
-    std::unique_ptr<SQLite::Statement>& st = prepared_[sql];
-    if (!st) {
-      st = std::make_unique<SQLite::Statement>(db, sql);
-    } else {
-      st->reset();
-      st->clearBindings();
-    }
-    return *st;
+    return statements_.Get(db, sql);
   }
 
   absl::Duration Jitter(const jobs::RetryPolicy& policy,
@@ -203,22 +134,28 @@ class SqliteJobQueue final : public jobs::JobQueue {
   // Why `owner` cannot act on job `id`: NotFound or FailedPrecondition.
   absl::Status LeaseLost(SQLite::Database& db, int64_t id,
                          const std::string& owner);
+  // Enqueue inside the caller's transaction (job_rows.h, InsertJob).
   absl::StatusOr<Job> EnqueueIn(SQLite::Database& db, const NewJob& job,
-                                const std::string& now_text, absl::Time now);
+                                const std::string& now_text,
+                                absl::Time now) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    mu_.AssertHeld();
+    return sqlite_internal::InsertJob(statements_, db, job, now_text, now);
+  }
 
   jobs::Clock& clock_;
   absl::Mutex mu_;
   const std::unique_ptr<SQLite::Database> db_ ABSL_PT_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, std::unique_ptr<SQLite::Statement>> prepared_
-      ABSL_GUARDED_BY(mu_);
+  // Every write of this process to the file (sqlite_errors.h).
+  absl::Mutex& file_mu_;
+  sqlite_internal::StatementCache statements_ ABSL_GUARDED_BY(mu_);
   std::mt19937_64 gen_ ABSL_GUARDED_BY(mu_);
 };
 
 absl::StatusOr<Job> SqliteJobQueue::Load(SQLite::Database& db, int64_t id) {
   SQLite::Statement& st = Prepared(
-      db, absl::StrCat("SELECT ", kColumns, " FROM jobs WHERE id = ?"));
+      db, absl::StrCat("SELECT ", kJobColumns, " FROM jobs WHERE id = ?"));
   st.bind(1, id);
-  LIA_ASSIGN_OR_RETURN(std::optional<Job> job, StepOne(st));
+  LIA_ASSIGN_OR_RETURN(std::optional<Job> job, StepOneJob(st));
   if (!job) return NoJob(id);
   return *std::move(job);
 }
@@ -234,42 +171,6 @@ absl::Status SqliteJobQueue::LeaseLost(SQLite::Database& db, int64_t id,
   return absl::FailedPreconditionError(
       absl::StrCat("job ", id, " is leased by ", job.lease_owner, ", not ",
                    owner, " (the lease expired and was taken again)"));
-}
-
-absl::StatusOr<Job> SqliteJobQueue::EnqueueIn(SQLite::Database& db,
-                                              const NewJob& job,
-                                              const std::string& now_text,
-                                              absl::Time now) {
-  if (!job.idempotency_key.empty()) {
-    SQLite::Statement& st = Prepared(
-        db, absl::StrCat("SELECT ", kColumns,
-                         " FROM jobs WHERE idempotency_key = ? AND state IN "
-                         "('queued', 'running')"));
-    st.bind(1, job.idempotency_key);
-    LIA_ASSIGN_OR_RETURN(std::optional<Job> live, StepOne(st));
-    if (live) return *std::move(live);
-  }
-  SQLite::Statement& st = Prepared(
-      db, absl::StrCat("INSERT INTO jobs (type, payload, priority, state, "
-                       "attempts, max_attempts, run_at, idempotency_key, "
-                       "created_at, updated_at) VALUES (?, ?, ?, 'queued', 0, "
-                       "?, ?, ?, ?, ?) RETURNING ",
-                       kColumns));
-  st.bind(1, job.type);
-  st.bind(2, job.payload);
-  st.bind(3, std::string(jobs::ToString(job.priority)));
-  st.bind(4, job.max_attempts);
-  st.bind(5, internal::FormatUtc(job.run_at.value_or(now)));
-  if (job.idempotency_key.empty()) {
-    st.bind(6);
-  } else {
-    st.bind(6, job.idempotency_key);
-  }
-  st.bind(7, now_text);
-  st.bind(8, now_text);
-  LIA_ASSIGN_OR_RETURN(std::optional<Job> added, StepOne(st));
-  if (!added) return absl::InternalError("INSERT RETURNING returned no row");
-  return *std::move(added);
 }
 
 absl::StatusOr<Job> SqliteJobQueue::Enqueue(const NewJob& job) {
@@ -311,6 +212,19 @@ absl::StatusOr<std::vector<Job>> SqliteJobQueue::EnqueueBatch(
 absl::StatusOr<std::optional<Job>> SqliteJobQueue::Lease(
     const std::string& owner, const std::vector<std::string>& types,
     absl::Duration lease_duration) {
+  LIA_ASSIGN_OR_RETURN(std::vector<Job> leased,
+                       LeaseBatch(owner, types, lease_duration, 1));
+  if (leased.empty()) return std::nullopt;
+  return std::move(leased.front());
+}
+
+absl::StatusOr<std::vector<Job>> SqliteJobQueue::LeaseBatch(
+    const std::string& owner, const std::vector<std::string>& types,
+    absl::Duration lease_duration, int max_jobs) {
+  if (max_jobs < 1 || max_jobs > kMaxLeaseBatch) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_jobs must be 1..", kMaxLeaseBatch));
+  }
   if (owner.empty()) return absl::InvalidArgumentError("lease owner is empty");
   if (lease_duration <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("lease duration must be positive");
@@ -338,7 +252,7 @@ absl::StatusOr<std::optional<Job>> SqliteJobQueue::Lease(
       type_filter,
       " ORDER BY priority_rank, run_at, id LIMIT 1) ORDER BY 2, 3, 1 LIMIT 1");
 
-  return Run([&](SQLite::Database& db) -> absl::StatusOr<std::optional<Job>> {
+  return Run([&](SQLite::Database& db) -> absl::StatusOr<std::vector<Job>> {
     SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
     const absl::Time now = clock_.Now();
     const std::string now_text = internal::FormatUtc(now);
@@ -355,35 +269,37 @@ absl::StatusOr<std::optional<Job>> SqliteJobQueue::Lease(
       st.bind(1, now_text);
       st.exec();
     }
-    int64_t id = 0;
-    {
-      SQLite::Statement& st = Prepared(db, candidate_sql);
-      st.bind(1, now_text);
-      for (size_t i = 0; i < types.size(); ++i) {
-        st.bind(static_cast<int>(i) + 2, types[i]);
-      }
-      if (!st.executeStep()) {
+    std::vector<Job> leased;
+    while (static_cast<int>(leased.size()) < max_jobs) {
+      int64_t id = 0;
+      {
+        SQLite::Statement& st = Prepared(db, candidate_sql);
+        st.bind(1, now_text);
+        for (size_t i = 0; i < types.size(); ++i) {
+          st.bind(static_cast<int>(i) + 2, types[i]);
+        }
+        const bool found = st.executeStep();
+        if (found) id = st.getColumn(0).getInt64();
         st.reset();
-        txn.commit();  // Keeps the dead-marking above.
-        return std::nullopt;
+        if (!found) break;
       }
-      id = st.getColumn(0).getInt64();
-      st.reset();
+      SQLite::Statement& st = Prepared(
+          db,
+          absl::StrCat("UPDATE jobs SET state = 'running', lease_owner = ?1, "
+                       "lease_expires_at = ?2, attempts = attempts + 1, "
+                       "updated_at = ?3 WHERE id = ?4 AND (state = 'queued' "
+                       "OR (state = 'running' AND lease_expires_at <= ?3)) "
+                       "RETURNING ",
+                       kJobColumns));
+      st.bind(1, owner);
+      st.bind(2, internal::FormatUtc(now + lease_duration));
+      st.bind(3, now_text);
+      st.bind(4, id);
+      LIA_ASSIGN_OR_RETURN(std::optional<Job> one, StepOneJob(st));
+      if (!one) return absl::InternalError("leased job vanished");
+      leased.push_back(*std::move(one));
     }
-    SQLite::Statement& st = Prepared(
-        db, absl::StrCat("UPDATE jobs SET state = 'running', lease_owner = ?1, "
-                         "lease_expires_at = ?2, attempts = attempts + 1, "
-                         "updated_at = ?3 WHERE id = ?4 AND (state = 'queued' "
-                         "OR (state = 'running' AND lease_expires_at <= ?3)) "
-                         "RETURNING ",
-                         kColumns));
-    st.bind(1, owner);
-    st.bind(2, internal::FormatUtc(now + lease_duration));
-    st.bind(3, now_text);
-    st.bind(4, id);
-    LIA_ASSIGN_OR_RETURN(std::optional<Job> leased, StepOne(st));
-    if (!leased) return absl::InternalError("leased job vanished");
-    txn.commit();
+    txn.commit();  // Also keeps the dead-marking when nothing was leased.
     return leased;
   });
 }
@@ -423,6 +339,31 @@ absl::Status SqliteJobQueue::Complete(int64_t id, const std::string& owner) {
   });
 }
 
+absl::StatusOr<std::vector<absl::Status>> SqliteJobQueue::CompleteBatch(
+    const std::vector<int64_t>& ids, const std::string& owner) {
+  return Run(
+      [&](SQLite::Database& db) -> absl::StatusOr<std::vector<absl::Status>> {
+        SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+        const std::string now_text = internal::FormatUtc(clock_.Now());
+        std::vector<absl::Status> outcomes;
+        outcomes.reserve(ids.size());
+        for (int64_t id : ids) {
+          SQLite::Statement& st = Prepared(
+              db,
+              "UPDATE jobs SET state = 'succeeded', lease_owner = NULL, "
+              "lease_expires_at = NULL, updated_at = ? WHERE id = ? AND "
+              "state = 'running' AND lease_owner = ?");
+          st.bind(1, now_text);
+          st.bind(2, id);
+          st.bind(3, owner);
+          outcomes.push_back(st.exec() == 0 ? LeaseLost(db, id, owner)
+                                            : absl::OkStatus());
+        }
+        txn.commit();
+        return outcomes;
+      });
+}
+
 absl::StatusOr<Job> SqliteJobQueue::Fail(int64_t id, const std::string& owner,
                                          const absl::Status& status,
                                          const jobs::RetryPolicy& policy) {
@@ -451,13 +392,13 @@ absl::StatusOr<Job> SqliteJobQueue::Fail(int64_t id, const std::string& owner,
                          "last_error = ?, lease_owner = NULL, "
                          "lease_expires_at = NULL, updated_at = ? WHERE id = ? "
                          "RETURNING ",
-                         kColumns));
+                         kJobColumns));
     st.bind(1, std::string(jobs::ToString(next)));
     st.bind(2, internal::FormatUtc(run_at));
     st.bind(3, Truncated(status.ToString()));
     st.bind(4, internal::FormatUtc(now));
     st.bind(5, id);
-    LIA_ASSIGN_OR_RETURN(std::optional<Job> updated, StepOne(st));
+    LIA_ASSIGN_OR_RETURN(std::optional<Job> updated, StepOneJob(st));
     if (!updated) return NoJob(id);
     txn.commit();
     return *std::move(updated);
@@ -478,10 +419,10 @@ absl::StatusOr<Job> SqliteJobQueue::Cancel(int64_t id) {
         db, absl::StrCat("UPDATE jobs SET state = 'cancelled', "
                          "lease_owner = NULL, lease_expires_at = NULL, "
                          "updated_at = ? WHERE id = ? RETURNING ",
-                         kColumns));
+                         kJobColumns));
     st.bind(1, internal::FormatUtc(clock_.Now()));
     st.bind(2, id);
-    LIA_ASSIGN_OR_RETURN(std::optional<Job> updated, StepOne(st));
+    LIA_ASSIGN_OR_RETURN(std::optional<Job> updated, StepOneJob(st));
     if (!updated) return NoJob(id);
     txn.commit();
     return *std::move(updated);
@@ -499,16 +440,30 @@ absl::StatusOr<Job> SqliteJobQueue::Retry(int64_t id) {
           "; only failed, dead or cancelled jobs can be retried"));
     }
     const std::string now_text = internal::FormatUtc(clock_.Now());
-    // A live job holding the same key fails the unique index: AlreadyExists.
+    if (!job.idempotency_key.empty()) {
+      SQLite::Statement& live =
+          Prepared(db,
+                   "SELECT id FROM jobs WHERE idempotency_key = ? AND state IN "
+                   "('queued', 'running')");
+      live.bind(1, job.idempotency_key);
+      if (live.executeStep()) {
+        const int64_t holder = live.getColumn(0).getInt64();
+        live.reset();
+        return absl::AlreadyExistsError(absl::StrCat(
+            "job ", holder, " is doing this work already (idempotency key ",
+            job.idempotency_key, ")"));
+      }
+      live.reset();
+    }
     SQLite::Statement& st = Prepared(
         db, absl::StrCat("UPDATE jobs SET state = 'queued', attempts = 0, "
                          "run_at = ?1, lease_owner = NULL, "
                          "lease_expires_at = NULL, updated_at = ?1 "
                          "WHERE id = ?2 RETURNING ",
-                         kColumns));
+                         kJobColumns));
     st.bind(1, now_text);
     st.bind(2, id);
-    LIA_ASSIGN_OR_RETURN(std::optional<Job> updated, StepOne(st));
+    LIA_ASSIGN_OR_RETURN(std::optional<Job> updated, StepOneJob(st));
     if (!updated) return NoJob(id);
     txn.commit();
     return *std::move(updated);
@@ -526,7 +481,7 @@ absl::StatusOr<std::vector<Job>> SqliteJobQueue::List(
         absl::StrCat("limit must be 1..", kMaxListLimit));
   }
   if (filter.skip < 0) return absl::InvalidArgumentError("skip must be >= 0");
-  std::string sql = absl::StrCat("SELECT ", kColumns, " FROM jobs WHERE 1");
+  std::string sql = absl::StrCat("SELECT ", kJobColumns, " FROM jobs WHERE 1");
   if (filter.state) sql += " AND state = :state";
   if (!filter.type.empty()) sql += " AND type = :type";
   sql += " ORDER BY id DESC LIMIT :limit OFFSET :skip";

@@ -1,8 +1,30 @@
 #include "store/sqlite/sqlite_errors.h"
 
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
 #include "sqlite3.h"
 
 namespace lia::store::sqlite_internal {
+
+absl::Mutex& FileWriteMutex(SQLite::Database& db) {
+  static absl::Mutex registry_mu;
+  static auto* registry ABSL_GUARDED_BY(registry_mu) =
+      new absl::flat_hash_map<std::string, std::unique_ptr<absl::Mutex>>();
+  const char* file = sqlite3_db_filename(db.getHandle(), "main");
+  // An in-memory database is private to its connection: key it by handle.
+  const std::string key =
+      file != nullptr && *file != '\0'
+          ? std::string(file)
+          : "memory:" +
+                std::to_string(reinterpret_cast<uintptr_t>(db.getHandle()));
+  absl::MutexLock lock(&registry_mu);
+  std::unique_ptr<absl::Mutex>& mu = (*registry)[key];
+  if (!mu) mu = std::make_unique<absl::Mutex>();
+  return *mu;
+}
 
 absl::Status FromSqlite(const SQLite::Exception& e) {
   const int extended = e.getExtendedErrorCode();

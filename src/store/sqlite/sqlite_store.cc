@@ -31,6 +31,7 @@
 #include "store/internal/time.h"
 #include "store/sqlite/list_query.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/outbox.h"
 #include "store/sqlite/sqlite_errors.h"
 #include "store/store.h"
 
@@ -295,6 +296,13 @@ std::optional<int64_t> OpportunityOfMessage(SQLite::Database& db,
 // ---------------------------------------------------------------------------
 // Messages.
 
+bool IsRetired(SQLite::Database& db, int64_t message_id) {
+  SQLite::Statement st(
+      db, "SELECT retired_at IS NOT NULL FROM messages WHERE id = ?");
+  st.bind(1, message_id);
+  return st.executeStep() && st.getColumn(0).getInt() != 0;
+}
+
 absl::Status ValidateMessage(const core::Message& m) {
   if (IsBlank(m.text)) return absl::InvalidArgumentError("text is empty");
   return absl::OkStatus();
@@ -359,7 +367,12 @@ IngestOutcome InsertOne(SQLite::Database& db, const core::Message& m,
     if (st.executeStep()) existing = st.getColumn(0).getInt64();
   }
   if (existing) {
-    return IngestOutcome{*existing, true, OpportunityOfMessage(db, *existing)};
+    IngestOutcome duplicate;
+    duplicate.message_id = *existing;
+    duplicate.duplicate = true;
+    duplicate.opportunity_id = OpportunityOfMessage(db, *existing);
+    duplicate.retired = !duplicate.opportunity_id && IsRetired(db, *existing);
+    return duplicate;
   }
 
   SQLite::Statement insert(
@@ -397,7 +410,9 @@ IngestOutcome InsertOne(SQLite::Database& db, const core::Message& m,
     upsert.bind(4, now);
     upsert.exec();
   }
-  return IngestOutcome{id, false, std::nullopt};
+  IngestOutcome added;
+  added.message_id = id;
+  return added;
 }
 
 // ---------------------------------------------------------------------------
@@ -410,6 +425,7 @@ class SqliteStore final : public Store {
               std::vector<std::unique_ptr<SQLite::Database>> readers)
       : now_(std::move(now)),
         writer_(std::move(writer)),
+        file_mu_(sqlite_internal::FileWriteMutex(*writer_)),
         idle_readers_(std::move(readers)),
         has_readers_(!idle_readers_.empty()) {}
 
@@ -418,7 +434,22 @@ class SqliteStore final : public Store {
       const core::Message& message) override;
   absl::StatusOr<std::vector<IngestOutcome>> InsertMessages(
       const std::vector<core::Message>& messages) override;
+  absl::StatusOr<std::vector<IngestOutcome>> InsertMessagesWithJobs(
+      const std::vector<core::Message>& messages,
+      const OutboxJob& job) override;
+  absl::StatusOr<int64_t> RequeueUnanalysed(const OutboxJob& job,
+                                            int64_t limit) override;
   absl::StatusOr<StoredMessage> GetMessage(int64_t message_id) override;
+  absl::StatusOr<std::pair<int64_t, int64_t>> SaveUpload(
+      std::string_view kind, std::string_view bytes,
+      const OutboxJob& job) override;
+  absl::StatusOr<Upload> GetUpload(int64_t id, bool with_bytes) override;
+  absl::Status FinishUpload(int64_t id, bool ok,
+                            std::string_view summary_json) override;
+  absl::Status SaveDigest(const Digest& digest) override;
+  absl::StatusOr<std::optional<Digest>> LatestDigest() override;
+  absl::StatusOr<RetentionResult> ApplyRetention(
+      const RetentionCutoffs& cutoffs) override;
   absl::StatusOr<Opportunity> SaveAnalysis(int64_t message_id,
                                            const core::Analysis& analysis,
                                            int64_t profile_version) override;
@@ -473,11 +504,19 @@ class SqliteStore final : public Store {
   // Runs body(db) on the writer connection, alone. body opens its own
   // IMMEDIATE transaction, so it never has to upgrade a read lock (which can
   // fail with SQLITE_BUSY regardless of the timeout).
+  //
+  // Every cached statement is reset afterwards: a stepped statement left
+  // pending keeps its read snapshot open, and other connections on the file
+  // (the job queue, the event log) write meanwhile, so the next BEGIN
+  // IMMEDIATE here would fail at once with SQLITE_BUSY_SNAPSHOT.
   template <typename F>
   auto Write(F&& body) -> decltype(body(std::declval<SQLite::Database&>())) {
     absl::MutexLock lock(&write_mu_);
+    absl::MutexLock file_lock(&file_mu_);
     SQLite::Database& db = *writer_;
-    return Guarded([&] { return body(db); });
+    auto result = Guarded([&] { return body(db); });
+    for (auto& [sql, st] : prepared_) st->tryReset();
+    return result;
   }
 
   // Runs body(db) on an idle reader connection, waiting for one; on the
@@ -506,6 +545,8 @@ class SqliteStore final : public Store {
   const std::function<std::string()> now_;
   absl::Mutex write_mu_;
   const std::unique_ptr<SQLite::Database> writer_ ABSL_PT_GUARDED_BY(write_mu_);
+  // Every write of this process to the file (sqlite_errors.h).
+  absl::Mutex& file_mu_;
   // Keyed by the SQL text's address: every caller passes a literal.
   absl::flat_hash_map<const char*, std::unique_ptr<SQLite::Statement>> prepared_
       ABSL_GUARDED_BY(write_mu_);
@@ -1065,6 +1106,256 @@ absl::Status SqliteStore::Ping() {
     SQLite::Statement st(db, "SELECT 1");
     st.executeStep();
     return absl::OkStatus();
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Background work: the outbox, uploads, digests, retention.
+
+// The analysis job of one message: payload and key derived from its id.
+OutboxJob MessageJob(const OutboxJob& job, int64_t message_id) {
+  OutboxJob one = job;
+  one.payload = absl::StrCat("{\"message_id\":", message_id, "}");
+  one.idempotency_key = absl::StrCat(job.type, ":", message_id);
+  return one;
+}
+
+absl::StatusOr<std::vector<IngestOutcome>> SqliteStore::InsertMessagesWithJobs(
+    const std::vector<core::Message>& messages, const OutboxJob& job) {
+  for (size_t i = 0; i < messages.size(); ++i) {
+    absl::Status valid = ValidateMessage(messages[i]);
+    if (!valid.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("messages[", i, "]: ", valid.message()));
+    }
+  }
+  return Write(
+      [&](SQLite::Database& db) -> absl::StatusOr<std::vector<IngestOutcome>> {
+        SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+        const std::string now = now_();
+        std::vector<IngestOutcome> outcomes;
+        outcomes.reserve(messages.size());
+        for (const core::Message& m : messages) {
+          IngestOutcome outcome = InsertOne(db, m, now);
+          if (!outcome.opportunity_id && !outcome.retired) {
+            LIA_ASSIGN_OR_RETURN(
+                outcome.job_id,
+                sqlite_internal::InsertOutboxJob(
+                    db, MessageJob(job, outcome.message_id), now));
+          }
+          outcomes.push_back(outcome);
+        }
+        txn.commit();
+        return outcomes;
+      });
+}
+
+absl::StatusOr<int64_t> SqliteStore::RequeueUnanalysed(const OutboxJob& job,
+                                                       int64_t limit) {
+  if (limit < 1) return absl::InvalidArgumentError("limit must be positive");
+  return Write([&](SQLite::Database& db) -> absl::StatusOr<int64_t> {
+    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+    const std::string now = now_();
+    std::vector<int64_t> ids;
+    {
+      SQLite::Statement st(
+          db,
+          "SELECT m.id FROM messages m WHERE m.retired_at IS NULL AND NOT "
+          "EXISTS (SELECT 1 FROM opportunities o WHERE o.message_id = m.id) "
+          "AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.idempotency_key = ? "
+          "|| m.id) ORDER BY m.id LIMIT ?");
+      st.bind(1, job.type + ":");
+      st.bind(2, limit);
+      while (st.executeStep()) ids.push_back(st.getColumn(0).getInt64());
+    }
+    for (int64_t id : ids) {
+      LIA_RETURN_IF_ERROR(
+          sqlite_internal::InsertOutboxJob(db, MessageJob(job, id), now)
+              .status());
+    }
+    txn.commit();
+    return static_cast<int64_t>(ids.size());
+  });
+}
+
+absl::StatusOr<std::pair<int64_t, int64_t>> SqliteStore::SaveUpload(
+    std::string_view kind, std::string_view bytes, const OutboxJob& job) {
+  if (kind.empty()) return absl::InvalidArgumentError("upload kind is empty");
+  nlohmann::json payload =
+      nlohmann::json::parse(job.payload, nullptr, /*allow_exceptions=*/false);
+  if (!payload.is_object()) {
+    return absl::InvalidArgumentError("job payload must be a JSON object");
+  }
+  return Write(
+      [&](SQLite::Database& db) -> absl::StatusOr<std::pair<int64_t, int64_t>> {
+        SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+        const std::string now = now_();
+        SQLite::Statement insert(
+            db,
+            "INSERT INTO uploads (kind, size, bytes, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?)");
+        insert.bind(1, std::string(kind));
+        insert.bind(2, static_cast<int64_t>(bytes.size()));
+        insert.bind(3, bytes.data(), static_cast<int>(bytes.size()));
+        insert.bind(4, now);
+        insert.bind(5, now);
+        insert.exec();
+        const int64_t upload_id = db.getLastInsertRowid();
+        OutboxJob with_id = job;
+        payload["upload_id"] = upload_id;
+        with_id.payload = payload.dump();
+        LIA_ASSIGN_OR_RETURN(
+            int64_t job_id, sqlite_internal::InsertOutboxJob(db, with_id, now));
+        txn.commit();
+        return std::make_pair(upload_id, job_id);
+      });
+}
+
+absl::StatusOr<Upload> SqliteStore::GetUpload(int64_t id, bool with_bytes) {
+  return Read([&](SQLite::Database& db) -> absl::StatusOr<Upload> {
+    SQLite::Statement st(
+        db, with_bytes ? "SELECT id, kind, size, state, summary, created_at, "
+                         "updated_at, bytes FROM uploads WHERE id = ?"
+                       : "SELECT id, kind, size, state, summary, created_at, "
+                         "updated_at FROM uploads WHERE id = ?");
+    st.bind(1, id);
+    if (!st.executeStep()) {
+      return absl::NotFoundError(absl::StrCat("no upload ", id));
+    }
+    Upload u;
+    u.id = st.getColumn(0).getInt64();
+    u.kind = Text(st, 1);
+    u.size = st.getColumn(2).getInt64();
+    u.state = Text(st, 3);
+    u.summary = Text(st, 4);
+    u.created_at = Text(st, 5);
+    u.updated_at = Text(st, 6);
+    if (with_bytes && !st.getColumn(7).isNull()) {
+      const SQLite::Column blob = st.getColumn(7);
+      u.bytes.assign(static_cast<const char*>(blob.getBlob()),
+                     static_cast<size_t>(blob.getBytes()));
+    }
+    return u;
+  });
+}
+
+absl::Status SqliteStore::FinishUpload(int64_t id, bool ok,
+                                       std::string_view summary_json) {
+  return Write([&](SQLite::Database& db) -> absl::Status {
+    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement st(db,
+                         "UPDATE uploads SET state = ?, summary = ?, bytes = "
+                         "NULL, updated_at = ? WHERE id = ?");
+    st.bind(1, ok ? "done" : "failed");
+    st.bind(2, std::string(summary_json));
+    st.bind(3, now_());
+    st.bind(4, id);
+    if (st.exec() == 0) {
+      return absl::NotFoundError(absl::StrCat("no upload ", id));
+    }
+    txn.commit();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status SqliteStore::SaveDigest(const Digest& digest) {
+  if (!internal::NormalizeTimestamp(digest.day).ok() ||
+      digest.day.size() != 10) {
+    return absl::InvalidArgumentError("digest day must be YYYY-MM-DD");
+  }
+  return Write([&](SQLite::Database& db) -> absl::Status {
+    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement st(
+        db,
+        "INSERT INTO digests (day, body, created_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (day) DO UPDATE SET body = excluded.body, "
+        "created_at = excluded.created_at");
+    st.bind(1, digest.day);
+    st.bind(2, digest.body);
+    st.bind(3, now_());
+    st.exec();
+    txn.commit();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::optional<Digest>> SqliteStore::LatestDigest() {
+  return Read([&](SQLite::Database& db)
+                  -> absl::StatusOr<std::optional<Digest>> {
+    SQLite::Statement st(db,
+                         "SELECT day, body, created_at FROM digests ORDER BY "
+                         "day DESC LIMIT 1");
+    if (!st.executeStep()) return std::optional<Digest>();
+    return std::optional<Digest>(Digest{Text(st, 0), Text(st, 1), Text(st, 2)});
+  });
+}
+
+absl::StatusOr<RetentionResult> SqliteStore::ApplyRetention(
+    const RetentionCutoffs& cutoffs) {
+  for (const auto& [tier, before] : cutoffs.opportunities_before) {
+    if (!core::ParseTier(tier)) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown tier ", tier));
+    }
+    if (!internal::NormalizeTimestamp(before).ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("retention cutoff of ", tier, " is not RFC 3339"));
+    }
+  }
+  return Write([&](SQLite::Database& db) -> absl::StatusOr<RetentionResult> {
+    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+    const std::string now = now_();
+    RetentionResult result;
+    for (const auto& [tier, before] : cutoffs.opportunities_before) {
+      if (before.empty()) continue;
+      // "Acted on": anything a person did to it or its reply.
+      std::vector<std::pair<int64_t, int64_t>> doomed;  // (opp, message)
+      {
+        SQLite::Statement st(
+            db,
+            "SELECT o.id, o.message_id FROM opportunities o WHERE "
+            "o.effective_tier = ? AND o.created_at < ? AND o.status = 'new' "
+            "AND o.notes = '' AND o.manual_tier IS NULL AND NOT EXISTS "
+            "(SELECT 1 FROM responses r WHERE r.opportunity_id = o.id AND "
+            "(r.status <> 'pending' OR r.final_text <> ''))");
+        st.bind(1, tier);
+        st.bind(2, *internal::NormalizeTimestamp(before));
+        while (st.executeStep()) {
+          doomed.emplace_back(st.getColumn(0).getInt64(),
+                              st.getColumn(1).getInt64());
+        }
+      }
+      for (const auto& [opportunity_id, message_id] : doomed) {
+        SQLite::Statement del(db, "DELETE FROM opportunities WHERE id = ?");
+        del.bind(1, opportunity_id);
+        del.exec();
+        SQLite::Statement retire(
+            db,
+            "UPDATE messages SET retired_at = ?, text = '[removed by "
+            "retention]', thread_json = '[]' WHERE id = ?");
+        retire.bind(1, now);
+        retire.bind(2, message_id);
+        retire.exec();
+      }
+      result.opportunities += static_cast<int64_t>(doomed.size());
+    }
+    auto purge_jobs = [&](const std::string& before, const char* states) {
+      if (before.empty()) return;
+      SQLite::Statement st(db, absl::StrCat("DELETE FROM jobs WHERE state IN (",
+                                            states, ") AND updated_at < ?"));
+      st.bind(1, before);
+      result.jobs += st.exec();
+    };
+    purge_jobs(cutoffs.finished_jobs_before, "'succeeded', 'cancelled'");
+    purge_jobs(cutoffs.failed_jobs_before, "'failed', 'dead'");
+    if (!cutoffs.uploads_before.empty()) {
+      SQLite::Statement st(db,
+                           "DELETE FROM uploads WHERE state <> 'queued' AND "
+                           "updated_at < ?");
+      st.bind(1, cutoffs.uploads_before);
+      result.uploads = st.exec();
+    }
+    txn.commit();
+    return result;
   });
 }
 

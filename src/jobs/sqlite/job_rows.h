@@ -1,0 +1,72 @@
+#pragma once
+
+// Rows of the `jobs` table (migration 0002), shared by the SQLite job queue
+// and the SQLite schedule store, which enqueues its jobs in its own
+// transactions. Internal to jobs/sqlite.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "jobs/job.h"
+#include "jobs/job_queue.h"
+
+namespace SQLite {
+class Database;
+class Statement;
+}  // namespace SQLite
+
+namespace lia::store::sqlite_internal {
+
+// The columns ReadJob reads, in order: "SELECT <kJobColumns> FROM jobs".
+extern const char kJobColumns[];
+
+// Statements prepared once per connection and reused. Not thread-safe: its
+// owner's lock guards it with the connection.
+class StatementCache {
+ public:
+  // The statement for `sql`, reset and with no bindings. Valid while the
+  // cache lives.
+  SQLite::Statement& Get(SQLite::Database& db, const std::string& sql);
+
+  // Resets every statement. Call after each use of the connection: a
+  // stepped statement left pending keeps its read snapshot, and once another
+  // connection writes to the file, this one's next BEGIN IMMEDIATE fails at
+  // once with SQLITE_BUSY_SNAPSHOT instead of waiting.
+  void ResetAll();
+
+ private:
+  absl::flat_hash_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
+};
+
+// A stored timestamp; DataLoss naming `what` ("job 7") when unreadable.
+absl::StatusOr<absl::Time> ParseStoredTime(const std::string& what,
+                                           const std::string& text);
+
+// Reads a row selected (or returned) with kJobColumns.
+absl::StatusOr<jobs::Job> ReadJob(const SQLite::Statement& st);
+
+// Steps a statement that yields at most one job row (a SELECT by id, or a
+// write with RETURNING), reads it and resets the statement, so no write
+// statement is left in progress when the transaction commits.
+absl::StatusOr<std::optional<jobs::Job>> StepOneJob(SQLite::Statement& st);
+
+// InvalidArgument for a job Enqueue refuses: no type, max_attempts < 1,
+// a payload that is not JSON.
+absl::Status ValidateNewJob(const jobs::NewJob& job);
+
+// JobQueue::Enqueue inside the caller's IMMEDIATE transaction, for a job
+// ValidateNewJob accepted: returns the live job holding its idempotency key
+// if there is one, else inserts it. `now_text` is FormatUtc(now).
+// SQLite exceptions propagate (the caller's GuardedSqlite converts them).
+absl::StatusOr<jobs::Job> InsertJob(StatementCache& statements,
+                                    SQLite::Database& db,
+                                    const jobs::NewJob& job,
+                                    const std::string& now_text,
+                                    absl::Time now);
+
+}  // namespace lia::store::sqlite_internal

@@ -1,0 +1,258 @@
+// The SQLite EventLog: one connection behind a mutex, every write one
+// IMMEDIATE transaction. SQLite allows one writer per database file, so ids
+// (AUTOINCREMENT) are handed out and committed in the same order, whichever
+// process appends.
+
+#include "store/sqlite/sqlite_event_log.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "SQLiteCpp/Database.h"
+#include "SQLiteCpp/Statement.h"
+#include "SQLiteCpp/Transaction.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "core/status_macros.h"
+#include "nlohmann/json.hpp"
+#include "store/internal/time.h"
+#include "store/sqlite/sqlite_errors.h"
+#include "store/store.h"
+
+namespace lia::store {
+namespace {
+
+constexpr int kMaxAfterLimit = 1000;
+constexpr size_t kMaxTypeLength = 64;
+
+// Errors: the store's mapping (store/sqlite/sqlite_errors.h).
+template <typename F>
+auto Guarded(F&& body) -> decltype(body()) {
+  return sqlite_internal::GuardedSqlite("event log", std::forward<F>(body));
+}
+
+// Types go into SSE "event:" lines and metric labels: no spaces, no line
+// breaks, no surprises.
+absl::Status ValidateEvent(const std::string& type, const std::string& data) {
+  bool type_ok = !type.empty() && type.size() <= kMaxTypeLength;
+  for (char c : type) {
+    type_ok = type_ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                          c == '.' || c == '_' || c == '-');
+  }
+  if (!type_ok) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("event type \"", type.substr(0, kMaxTypeLength),
+                     "\" is not 1..64 characters of a-z, 0-9, '.', '_', '-'"));
+  }
+  if (!nlohmann::json::accept(data)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("data of a ", type, " event is not JSON"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Event> ReadEvent(const SQLite::Statement& st) {
+  Event e;
+  e.id = st.getColumn(0).getInt64();
+  e.type = st.getColumn(1).getString();
+  e.data = st.getColumn(2).getString();
+  const std::string created_at = st.getColumn(3).getString();
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, created_at, &e.created_at, &err)) {
+    return absl::DataLossError(absl::StrCat("stored event ", e.id,
+                                            " has a bad timestamp \"",
+                                            created_at, "\": ", err));
+  }
+  return e;
+}
+
+class SqliteEventLog final : public EventLog {
+ public:
+  explicit SqliteEventLog(std::unique_ptr<SQLite::Database> db)
+      : db_(std::move(db)), file_mu_(sqlite_internal::FileWriteMutex(*db_)) {}
+
+  // EventLog:
+  absl::StatusOr<int64_t> Append(const std::string& type,
+                                 const std::string& data_json) override;
+  absl::StatusOr<std::vector<int64_t>> AppendBatch(
+      const std::vector<std::pair<std::string, std::string>>& events) override;
+  absl::StatusOr<std::vector<Event>> After(int64_t after_id,
+                                           int limit) override;
+  absl::StatusOr<int64_t> LastId() override;
+  absl::StatusOr<int64_t> DeleteBefore(absl::Time cutoff) override;
+
+ private:
+  // Runs body(db) alone on the connection, exceptions turned into Status.
+  template <typename F>
+  auto Run(F&& body) -> decltype(body(std::declval<SQLite::Database&>())) {
+    absl::MutexLock lock(&mu_);
+    absl::MutexLock file_lock(&file_mu_);
+    SQLite::Database& db = *db_;
+    return Guarded([&] { return body(db); });
+  }
+
+  // A statement prepared once and reused. Bodies run under mu_ but as
+  // lambdas, which the analysis cannot follow; AssertHeld checks instead.
+  SQLite::Statement& Prepared(SQLite::Database& db, const std::string& sql)
+      ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    mu_.AssertHeld();
+    std::unique_ptr<SQLite::Statement>& st = prepared_[sql];
+    if (!st) {
+      st = std::make_unique<SQLite::Statement>(db, sql);
+    } else {
+      st->reset();
+      st->clearBindings();
+    }
+    return *st;
+  }
+
+  // Inside the caller's transaction.
+  int64_t Insert(SQLite::Database& db, const std::string& type,
+                 const std::string& data, const std::string& now_text) {
+    SQLite::Statement& st = Prepared(
+        db, "INSERT INTO events (type, data, created_at) VALUES (?, ?, ?)");
+    st.bind(1, type);
+    st.bind(2, data);
+    st.bind(3, now_text);
+    st.exec();
+    return db.getLastInsertRowid();
+  }
+
+  absl::Mutex mu_;
+  const std::unique_ptr<SQLite::Database> db_ ABSL_PT_GUARDED_BY(mu_);
+  // Every write of this process to the file (sqlite_errors.h).
+  absl::Mutex& file_mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<SQLite::Statement>> prepared_
+      ABSL_GUARDED_BY(mu_);
+};
+
+absl::StatusOr<int64_t> SqliteEventLog::Append(const std::string& type,
+                                               const std::string& data_json) {
+  LIA_RETURN_IF_ERROR(ValidateEvent(type, data_json));
+  return Run([&](SQLite::Database& db) -> absl::StatusOr<int64_t> {
+    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+    const int64_t id = Insert(db, type, data_json, internal::SystemNow());
+    txn.commit();
+    return id;
+  });
+}
+
+absl::StatusOr<std::vector<int64_t>> SqliteEventLog::AppendBatch(
+    const std::vector<std::pair<std::string, std::string>>& events) {
+  for (size_t i = 0; i < events.size(); ++i) {
+    absl::Status valid = ValidateEvent(events[i].first, events[i].second);
+    if (!valid.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("events[", i, "]: ", valid.message()));
+    }
+  }
+  if (events.empty()) return std::vector<int64_t>();
+  return Run([&](SQLite::Database& db) -> absl::StatusOr<std::vector<int64_t>> {
+    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+    const std::string now_text = internal::SystemNow();
+    std::vector<int64_t> ids;
+    ids.reserve(events.size());
+    for (const auto& [type, data] : events) {
+      ids.push_back(Insert(db, type, data, now_text));
+    }
+    txn.commit();
+    return ids;
+  });
+}
+
+absl::StatusOr<std::vector<Event>> SqliteEventLog::After(int64_t after_id,
+                                                         int limit) {
+  if (limit < 1 || limit > kMaxAfterLimit) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("limit must be 1..", kMaxAfterLimit, ", got ", limit));
+  }
+  return Run([&](SQLite::Database& db) -> absl::StatusOr<std::vector<Event>> {
+    SQLite::Statement& st =
+        Prepared(db,
+                 "SELECT id, type, data, created_at FROM events WHERE id > ? "
+                 "ORDER BY id LIMIT ?");
+    st.bind(1, after_id);
+    st.bind(2, limit);
+    std::vector<Event> out;
+    while (st.executeStep()) {
+      absl::StatusOr<Event> event = ReadEvent(st);
+      if (!event.ok()) {
+        st.reset();
+        return event.status();
+      }
+      out.push_back(*std::move(event));
+    }
+    st.reset();
+    return out;
+  });
+}
+
+absl::StatusOr<int64_t> SqliteEventLog::LastId() {
+  return Run([&](SQLite::Database& db) -> absl::StatusOr<int64_t> {
+    SQLite::Statement& st =
+        Prepared(db, "SELECT ifnull(max(id), 0) FROM events");
+    st.executeStep();
+    const int64_t id = st.getColumn(0).getInt64();
+    st.reset();
+    return id;
+  });
+}
+
+absl::StatusOr<int64_t> SqliteEventLog::DeleteBefore(absl::Time cutoff) {
+  // Stored timestamps are fixed-width years 0001..9999; outside that range
+  // the text comparison would be wrong, and the answer is known anyway.
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  if (cutoff <= absl::FromCivil(absl::CivilSecond(1, 1, 1, 0, 0, 0), utc)) {
+    return 0;
+  }
+  const bool everything =
+      cutoff >= absl::FromCivil(absl::CivilSecond(10000, 1, 1, 0, 0, 0), utc);
+  return Run([&](SQLite::Database& db) -> absl::StatusOr<int64_t> {
+    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
+    SQLite::Statement& st =
+        Prepared(db, everything ? "DELETE FROM events"
+                                : "DELETE FROM events WHERE created_at < ?");
+    if (!everything) st.bind(1, internal::FormatUtc(cutoff));
+    const int64_t deleted = st.exec();
+    txn.commit();
+    return deleted;
+  });
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EventLog>> OpenSqliteEventLog(
+    const SqliteEventLogOptions& options) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("sqlite path is empty");
+  }
+  if (options.path == ":memory:") {
+    // A ":memory:" connection is a database of its own: no other process
+    // (nor the store) would ever see these events.
+    return absl::InvalidArgumentError("the event log needs a database file");
+  }
+  if (options.busy_timeout_ms < 0) {
+    return absl::InvalidArgumentError("busy_timeout_ms must be >= 0");
+  }
+  LIA_RETURN_IF_ERROR(MigrateSqlite(options.path).status());
+  return Guarded([&]() -> absl::StatusOr<std::unique_ptr<EventLog>> {
+    auto db = std::make_unique<SQLite::Database>(
+        options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX,
+        options.busy_timeout_ms);
+    db->exec("PRAGMA journal_mode = WAL");
+    db->exec("PRAGMA synchronous = NORMAL");
+    db->exec("PRAGMA temp_store = MEMORY");
+    return std::make_unique<SqliteEventLog>(std::move(db));
+  });
+}
+
+}  // namespace lia::store
