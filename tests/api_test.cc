@@ -17,71 +17,14 @@
 #include <thread>
 
 #include "ingest/testing/export_generator.h"
+#include "lia_server.h"
 #include "sqlite3.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using lia::testing::LiaServer;
 using nlohmann::json;
-
-// A `lia serve` child process. Kill() is kill -9; Stop() is SIGTERM.
-class LiaServer {
- public:
-  explicit LiaServer(const fs::path& dir, std::string extra_env = "",
-                     std::string extra_env2 = "")
-      : dir_(dir) {
-    int out[2];
-    if (pipe(out) != 0) std::abort();
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      const std::string db = "sqlite://" + (dir / "lia.db").string();
-      const std::string profile = (dir / "profile.yaml").string();
-      setenv("LIA_DATABASE_URL", db.c_str(), 1);
-      setenv("LIA_PROFILE", profile.c_str(), 1);
-      setenv("LIA_LISTEN", "127.0.0.1:0", 1);
-      unsetenv("LIA_CONFIG");
-      unsetenv("LIA_API_TOKEN");
-      if (!extra_env.empty()) putenv(extra_env.data());
-      if (!extra_env2.empty()) putenv(extra_env2.data());
-      execl(LIA_BINARY, LIA_BINARY, "serve", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    // "lia serve: listening on http://127.0.0.1:PORT ..."
-    std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    stdout_fd_ = out[0];
-    const size_t colon = line.rfind(':', line.find(" (database"));
-    port_ =
-        colon == std::string::npos ? 0 : std::atoi(line.c_str() + colon + 1);
-  }
-  ~LiaServer() {
-    if (pid_ > 0) Kill();
-    if (stdout_fd_ >= 0) close(stdout_fd_);
-  }
-  int port() const { return port_; }
-  void Kill() {
-    ::kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-  int Stop() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
- private:
-  fs::path dir_;
-  pid_t pid_ = -1;
-  int stdout_fd_ = -1;
-  int port_ = 0;
-};
 
 class ApiTest : public ::testing::Test {
  protected:
@@ -145,7 +88,7 @@ TEST_F(ApiTest, HealthEndpointsAnswer) {
 
 TEST_F(ApiTest, PostMessageCreatesAScoredOpportunityOnce) {
   const json first = Post(
-      "/api/v1/messages",
+      "/api/v1/messages?wait=true",
       {{"sender", "Laura Pérez"}, {"text", kRemoteGo}, {"source_id", "li-1"}},
       201);
   EXPECT_FALSE(first["duplicate"].get<bool>());
@@ -159,7 +102,7 @@ TEST_F(ApiTest, PostMessageCreatesAScoredOpportunityOnce) {
   EXPECT_TRUE(opp["ai_response"].is_string());
 
   const json again = Post(
-      "/api/v1/messages",
+      "/api/v1/messages?wait=true",
       {{"sender", "Laura Pérez"}, {"text", kRemoteGo}, {"source_id", "li-1"}},
       200);
   EXPECT_TRUE(again["duplicate"].get<bool>());
@@ -191,7 +134,8 @@ TEST_F(ApiTest, BatchIngestFiltersSortsAndPages) {
                         {"sender", "R" + std::to_string(i)},
                         {"source_id", "batch-" + std::to_string(i)}});
   }
-  const json done = Post("/api/v1/messages", {{"messages", messages}}, 201);
+  const json done =
+      Post("/api/v1/messages?wait=true", {{"messages", messages}}, 201);
   EXPECT_EQ(done["created"], 30);
 
   const json high = Get("/api/v1/opportunities?tier=HIGH_PRIORITY&limit=100");
@@ -244,7 +188,8 @@ TEST_F(ApiTest, BatchIngestFiltersSortsAndPages) {
 }
 
 TEST_F(ApiTest, PatchDeleteAndReprocess) {
-  const json created = Post("/api/v1/messages", {{"text", kRemoteGo}}, 201);
+  const json created =
+      Post("/api/v1/messages?wait=true", {{"text", kRemoteGo}}, 201);
   const std::string path =
       "/api/v1/opportunities/" +
       std::to_string(created["opportunity_id"].get<int64_t>());
@@ -260,7 +205,8 @@ TEST_F(ApiTest, PatchDeleteAndReprocess) {
   EXPECT_EQ(p["tier"], "LOW");
   EXPECT_EQ(Get(path)["tier"], "LOW");  // The cache saw the write.
 
-  EXPECT_EQ(Post(path + "/reprocess", json::object(), 200)["tier"], "LOW");
+  EXPECT_EQ(Post(path + "/reprocess?wait=true", json::object(), 200)["tier"],
+            "LOW");
 
   // A pending reply blocks deletion unless forced.
   auto blocked = client_->Delete(path);
@@ -275,7 +221,7 @@ TEST_F(ApiTest, PatchDeleteAndReprocess) {
 }
 
 TEST_F(ApiTest, RepliesCanBeApprovedEditedAndDeclined) {
-  const json a = Post("/api/v1/messages", {{"text", kRemoteGo}}, 201);
+  const json a = Post("/api/v1/messages?wait=true", {{"text", kRemoteGo}}, 201);
   const std::string id = std::to_string(a["opportunity_id"].get<int64_t>());
   const json pending = Get("/api/v1/responses/" + id);
   EXPECT_EQ(pending["status"], "pending");
@@ -290,7 +236,8 @@ TEST_F(ApiTest, RepliesCanBeApprovedEditedAndDeclined) {
   EXPECT_EQ(approved["final_response"], "Hi! Happy to talk.");
   Post("/api/v1/responses/" + id + "/decline", json::object(), 409);
 
-  const json b = Post("/api/v1/messages", {{"text", kOnsiteJava}}, 201);
+  const json b =
+      Post("/api/v1/messages?wait=true", {{"text", kOnsiteJava}}, 201);
   const std::string id2 = std::to_string(b["opportunity_id"].get<int64_t>());
   EXPECT_EQ(Post("/api/v1/responses/" + id2 + "/decline", json::object(),
                  200)["status"],
@@ -301,7 +248,8 @@ TEST_F(ApiTest, RepliesCanBeApprovedEditedAndDeclined) {
 TEST_F(ApiTest, ProfileIsValidatedSavedAndUsedForRescore) {
   const json before = Get("/api/v1/profile");
   EXPECT_EQ(before["name"], "Ana Lima");
-  const json created = Post("/api/v1/messages", {{"text", kOnsiteJava}}, 201);
+  const json created =
+      Post("/api/v1/messages?wait=true", {{"text", kOnsiteJava}}, 201);
   const int old_score = created["opportunity"]["total_score"];
 
   json profile = before;
@@ -316,7 +264,7 @@ TEST_F(ApiTest, ProfileIsValidatedSavedAndUsedForRescore) {
   ASSERT_EQ(put->status, 200) << put->body;
 
   const json rescored =
-      Post("/api/v1/opportunities/rescore", json::object(), 200);
+      Post("/api/v1/opportunities/rescore?wait=true", json::object(), 200);
   EXPECT_EQ(rescored["rescored"], 1);
   const json after =
       Get("/api/v1/opportunities/" +
@@ -345,7 +293,7 @@ TEST_F(ApiTest, BadInputIsProblemJson) {
       {"POST", "/api/v1/messages", "[]", 422},
       {"POST", "/api/v1/messages", R"({"text": ""})", 422},
       {"POST", "/api/v1/messages", R"({"text": 5})", 422},
-      {"POST", "/api/v1/messages",
+      {"POST", "/api/v1/messages?wait=true",
        R"({"text": "x", "thread": [{"from": "martian", "text": "y"}]})", 422},
       {"POST", "/api/v1/opportunities", R"({"recruiter_name": "x"})", 422},
       {"GET", "/api/v1/opportunities?tier=GREAT", "", 422},
@@ -372,7 +320,7 @@ TEST_F(ApiTest, BadInputIsProblemJson) {
     EXPECT_TRUE(problem.contains("title"));
   }
   // A body over the 1 MiB limit.
-  auto huge = client_->Post("/api/v1/messages",
+  auto huge = client_->Post("/api/v1/messages?wait=true",
                             R"({"text": ")" + std::string(2 << 20, 'a') + "\"}",
                             "application/json");
   ASSERT_TRUE(huge);
@@ -381,7 +329,7 @@ TEST_F(ApiTest, BadInputIsProblemJson) {
 
 json ImportBody(httplib::Client& client, const std::string& body,
                 int expected) {
-  auto r = client.Post("/api/v1/imports", body, "application/zip");
+  auto r = client.Post("/api/v1/imports?wait=true", body, "application/zip");
   EXPECT_TRUE(r);
   if (!r) return {};
   EXPECT_EQ(r->status, expected) << r->body.substr(0, 500);
@@ -444,7 +392,8 @@ TEST_F(ApiTest, KillDuringImportLeavesAConsistentDatabase) {
   std::thread importer([&] {
     httplib::Client client("127.0.0.1", server_->port());
     client.set_read_timeout(60, 0);
-    client.Post("/api/v1/imports", csv, "text/csv");  // Killed mid-way.
+    client.Post("/api/v1/imports?wait=true", csv,
+                "text/csv");  // Killed mid-way.
   });
   // Kill as soon as the first batch is visible: the import is under way.
   for (int i = 0; i < 6000 && CountOpportunities(*client_) <= 0; ++i) {
@@ -493,7 +442,7 @@ TEST(ApiAuthTest, BeyondLoopbackEveryApiCallNeedsAToken) {
       fs::temp_directory_path() / ("lia_api_auth_" + std::to_string(getpid()));
   fs::create_directories(dir);
   std::string env = "LIA_API_TOKEN=s3cret-token";
-  LiaServer server(dir, "LIA_LISTEN=0.0.0.0:0", env);
+  LiaServer server(dir, {"LIA_LISTEN=0.0.0.0:0", env});
   ASSERT_GT(server.port(), 0);
   httplib::Client client("127.0.0.1", server.port());
   auto open = client.Get("/health");
@@ -517,7 +466,7 @@ TEST(ApiAuthTest, BeyondLoopbackEveryApiCallNeedsAToken) {
 }
 
 TEST_F(ApiTest, SigtermStopsGracefully) {
-  Post("/api/v1/messages", {{"text", kRemoteGo}}, 201);
+  Post("/api/v1/messages?wait=true", {{"text", kRemoteGo}}, 201);
   EXPECT_EQ(server_->Stop(), 0);
 }
 

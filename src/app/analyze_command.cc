@@ -64,8 +64,7 @@ int RunAnalyze(const AnalyzeOptions& options, std::istream& in,
     return kAnalyzeBadInput;
   }
 
-  absl::StatusOr<analysis::PipelineOptions> config =
-      ResolveConfig(options.config_path);
+  absl::StatusOr<Config> config = ResolveConfig(options.config_path);
   if (!config.ok()) {
     err << "lia analyze: " << config.status().message() << "\n";
     return kAnalyzeBadInput;
@@ -83,7 +82,7 @@ int RunAnalyze(const AnalyzeOptions& options, std::istream& in,
   }
 
   const std::unique_ptr<analysis::Pipeline> pipeline =
-      analysis::NewRulesPipeline(*std::move(config));
+      analysis::NewRulesPipeline(std::move(config->pipeline));
 
   if (options.jsonl) {
     int failed = 0;

@@ -6,6 +6,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "jobs/cron.h"
+#include "jobs/scheduler.h"
+
 namespace lia::app {
 namespace {
 
@@ -52,10 +55,14 @@ absl::Status OnlyKnownKeys(const toml::table& table, std::string_view prefix,
   return absl::OkStatus();
 }
 
-absl::Status Apply(const toml::table& root,
-                   analysis::PipelineOptions& options) {
-  absl::Status status = OnlyKnownKeys(
-      root, "", {"tiers", "scoring", "salary", "exchange_rates", "analysis"});
+absl::Status ApplyWork(const toml::table& root, Config& config);
+
+absl::Status Apply(const toml::table& root, Config& config) {
+  analysis::PipelineOptions& options = config.pipeline;
+  absl::Status status =
+      OnlyKnownKeys(root, "",
+                    {"tiers", "scoring", "salary", "exchange_rates", "analysis",
+                     "jobs", "schedules", "retention"});
   if (!status.ok()) return status;
   auto table =
       [&](std::string_view name) -> absl::StatusOr<const toml::table*> {
@@ -141,14 +148,108 @@ absl::Status Apply(const toml::table& root,
     if (!status.ok()) return status;
     options.max_message_bytes = static_cast<size_t>(max_bytes);
   }
+  return ApplyWork(root, config);
+}
+
+absl::StatusOr<const toml::table*> TableOf(const toml::table& root,
+                                           std::string_view name) {
+  const toml::node* node = root.get(name);
+  if (node == nullptr) return nullptr;
+  if (!node->is_table()) return Error(*node, name, "expected a table");
+  return node->as_table();
+}
+
+// [jobs], [schedules], [retention].
+absl::Status ApplyWork(const toml::table& root, Config& config) {
+  absl::StatusOr<const toml::table*> jobs = TableOf(root, "jobs");
+  if (!jobs.ok()) return jobs.status();
+  if (*jobs) {
+    absl::Status status = OnlyKnownKeys(
+        **jobs, "jobs", {"workers", "poll_ms", "lease_seconds", "batch_size"});
+    if (status.ok()) {
+      status = ReadInt(**jobs, "jobs", "workers", 0, 256, config.jobs.workers);
+    }
+    if (status.ok()) {
+      status =
+          ReadInt(**jobs, "jobs", "poll_ms", 10, 60'000, config.jobs.poll_ms);
+    }
+    if (status.ok()) {
+      status = ReadInt(**jobs, "jobs", "lease_seconds", 5, 86'400,
+                       config.jobs.lease_seconds);
+    }
+    if (status.ok()) {
+      status =
+          ReadInt(**jobs, "jobs", "batch_size", 1, 256, config.jobs.batch_size);
+    }
+    if (!status.ok()) return status;
+  }
+
+  absl::StatusOr<const toml::table*> schedules = TableOf(root, "schedules");
+  if (!schedules.ok()) return schedules.status();
+  if (*schedules) {
+    absl::Status status =
+        OnlyKnownKeys(**schedules, "schedules", {"daily_digest", "cleanup"});
+    if (!status.ok()) return status;
+    for (const auto& [key, node] : **schedules) {
+      const std::string name = "schedules." + std::string(key.str());
+      const std::optional<std::string> cron = node.value<std::string>();
+      if (!node.is_string() || !cron) {
+        return Error(node, name,
+                     "expected a cron expression (\"0 9 * * *\") or \"\"");
+      }
+      if (!cron->empty()) {
+        absl::StatusOr<jobs::CronExpression> parsed =
+            jobs::CronExpression::Parse(*cron);
+        if (!parsed.ok())
+          return Error(node, name, std::string(parsed.status().message()));
+      }
+      config.schedules[std::string(key.str())] = *cron;
+    }
+  }
+
+  absl::StatusOr<const toml::table*> retention = TableOf(root, "retention");
+  if (!retention.ok()) return retention.status();
+  if (*retention) {
+    service::RetentionOptions& r = config.retention;
+    const std::pair<std::string_view, int*> days[] = {
+        {"high_priority_days", &r.high_priority_days},
+        {"interesting_days", &r.interesting_days},
+        {"low_days", &r.low_days},
+        {"not_interested_days", &r.not_interested_days},
+        {"finished_jobs_days", &r.finished_jobs_days},
+        {"failed_jobs_days", &r.failed_jobs_days},
+        {"uploads_days", &r.uploads_days},
+        {"events_days", &r.events_days}};
+    for (const auto& [key, node] : **retention) {
+      bool known = false;
+      for (const auto& [name, target] : days) {
+        if (key.str() != name) continue;
+        known = true;
+        absl::Status status =
+            ReadInt(**retention, "retention", name, 0, 36'500, *target);
+        if (!status.ok()) return status;
+      }
+      if (!known) {
+        return Error(node, "retention." + std::string(key.str()),
+                     "unknown key");
+      }
+    }
+  }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<analysis::PipelineOptions> ParseConfigToml(
-    std::string_view toml_text) {
-  analysis::PipelineOptions options;
+std::map<std::string, std::string> DefaultScheduleCrons() {
+  std::map<std::string, std::string> crons;
+  for (const jobs::ScheduleSpec& spec : jobs::DefaultSchedules()) {
+    crons[spec.name] = spec.cron;
+  }
+  return crons;
+}
+
+absl::StatusOr<Config> ParseConfigToml(std::string_view toml_text) {
+  Config options;
   try {
     const toml::table root = toml::parse(toml_text);
     absl::Status status = Apply(root, options);
@@ -161,8 +262,7 @@ absl::StatusOr<analysis::PipelineOptions> ParseConfigToml(
   return options;
 }
 
-absl::StatusOr<analysis::PipelineOptions> LoadConfigFile(
-    const std::string& path) {
+absl::StatusOr<Config> LoadConfigFile(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) return absl::NotFoundError(path + ": cannot open");
   std::string text;
@@ -173,7 +273,7 @@ absl::StatusOr<analysis::PipelineOptions> LoadConfigFile(
       return absl::InvalidArgumentError(path + ": larger than 1 MiB");
     }
   }
-  absl::StatusOr<analysis::PipelineOptions> options = ParseConfigToml(text);
+  absl::StatusOr<Config> options = ParseConfigToml(text);
   if (!options.ok()) {
     return absl::InvalidArgumentError(path + ": " +
                                       std::string(options.status().message()));
@@ -181,18 +281,21 @@ absl::StatusOr<analysis::PipelineOptions> LoadConfigFile(
   return options;
 }
 
-absl::StatusOr<analysis::PipelineOptions> ResolveConfig(
-    const std::string& flag) {
+absl::StatusOr<Config> ResolveConfig(const std::string& flag) {
   if (!flag.empty()) return LoadConfigFile(flag);
   if (const char* env = std::getenv("LIA_CONFIG"); env && *env) {
     return LoadConfigFile(env);
   }
-  absl::StatusOr<analysis::PipelineOptions> local = LoadConfigFile("lia.toml");
-  if (absl::IsNotFound(local.status())) return analysis::PipelineOptions{};
+  absl::StatusOr<Config> local = LoadConfigFile("lia.toml");
+  if (absl::IsNotFound(local.status())) {
+    Config defaults;
+    return defaults;
+  }
   return local;
 }
 
-nlohmann::json ConfigToJson(const analysis::PipelineOptions& options) {
+nlohmann::json ConfigToJson(const Config& config) {
+  const analysis::PipelineOptions& options = config.pipeline;
   nlohmann::json out;
   out["tiers"] = {{"high_priority", options.scoring.tiers.high_priority},
                   {"interesting", options.scoring.tiers.interesting},
@@ -206,6 +309,20 @@ nlohmann::json ConfigToJson(const analysis::PipelineOptions& options) {
   }
   out["exchange_rates"] = rates;
   out["analysis"] = {{"max_message_bytes", options.max_message_bytes}};
+  out["jobs"] = {{"workers", config.jobs.workers},
+                 {"poll_ms", config.jobs.poll_ms},
+                 {"lease_seconds", config.jobs.lease_seconds},
+                 {"batch_size", config.jobs.batch_size}};
+  out["schedules"] = config.schedules;
+  const service::RetentionOptions& r = config.retention;
+  out["retention"] = {{"high_priority_days", r.high_priority_days},
+                      {"interesting_days", r.interesting_days},
+                      {"low_days", r.low_days},
+                      {"not_interested_days", r.not_interested_days},
+                      {"finished_jobs_days", r.finished_jobs_days},
+                      {"failed_jobs_days", r.failed_jobs_days},
+                      {"uploads_days", r.uploads_days},
+                      {"events_days", r.events_days}};
   return out;
 }
 

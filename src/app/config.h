@@ -4,30 +4,55 @@
 // tier thresholds, the filter penalty, exchange rates, annualisation. See
 // config/lia.example.toml and docs/configuration.md.
 
+#include <map>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
 #include "analysis/pipeline.h"
 #include "nlohmann/json_fwd.hpp"
+#include "service/maintenance.h"
 
 namespace lia::app {
+
+// Background work ([jobs]).
+struct JobsConfig {
+  // In-process workers of `lia serve` (0: none, leave the work to
+  // `lia worker`); $LIA_WORKERS overrides. `lia worker` takes --workers.
+  int workers = 2;
+  int poll_ms = 250;       // An idle worker asks the queue again after this.
+  int lease_seconds = 60;  // A dead worker's job is taken again after this.
+  // Jobs a worker leases at once; process_message jobs of one lease are
+  // saved in one transaction.
+  int batch_size = 32;
+};
+
+// jobs::DefaultSchedules() as name -> cron.
+std::map<std::string, std::string> DefaultScheduleCrons();
+
+// Everything the configuration file sets, defaults included.
+struct Config {
+  analysis::PipelineOptions pipeline;
+  JobsConfig jobs;
+  // [schedules]: schedule name -> five-field UTC cron; "" disables it.
+  // The names are the job types they enqueue. Default:
+  // jobs::DefaultSchedules().
+  std::map<std::string, std::string> schedules = DefaultScheduleCrons();
+  service::RetentionOptions retention;  // [retention]
+};
 
 // Parses a configuration on top of the defaults. InvalidArgument naming the
 // key and line for a syntax error, an unknown key, a wrong type or a value out
 // of range ("config line 4: tiers.low: expected an integer from 0 to 100").
-absl::StatusOr<analysis::PipelineOptions> ParseConfigToml(
-    std::string_view toml);
+absl::StatusOr<Config> ParseConfigToml(std::string_view toml);
 
 // Reads a file; NotFound when it does not exist.
-absl::StatusOr<analysis::PipelineOptions> LoadConfigFile(
-    const std::string& path);
+absl::StatusOr<Config> LoadConfigFile(const std::string& path);
 
 // The flag, else $LIA_CONFIG, else ./lia.toml when it exists, else defaults.
-absl::StatusOr<analysis::PipelineOptions> ResolveConfig(
-    const std::string& flag);
+absl::StatusOr<Config> ResolveConfig(const std::string& flag);
 
 // The effective options as JSON, for `lia config`.
-nlohmann::json ConfigToJson(const analysis::PipelineOptions& options);
+nlohmann::json ConfigToJson(const Config& config);
 
 }  // namespace lia::app

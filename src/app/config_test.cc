@@ -8,18 +8,18 @@ namespace lia::app {
 namespace {
 
 TEST(ConfigTest, EmptyConfigKeepsDefaults) {
-  absl::StatusOr<analysis::PipelineOptions> options = ParseConfigToml("");
+  absl::StatusOr<Config> options = ParseConfigToml("");
   ASSERT_TRUE(options.ok()) << options.status();
-  EXPECT_EQ(options->scoring.tiers.high_priority, 75);
-  EXPECT_EQ(options->scoring.tiers.interesting, 50);
-  EXPECT_EQ(options->scoring.tiers.low, 30);
-  EXPECT_EQ(options->scoring.filter_penalty, 40);
-  EXPECT_EQ(options->annualization.hours_per_year, 2080);
-  EXPECT_GT(options->exchange_rates.usd_per_unit.at("EUR"), 0.5);
+  EXPECT_EQ(options->pipeline.scoring.tiers.high_priority, 75);
+  EXPECT_EQ(options->pipeline.scoring.tiers.interesting, 50);
+  EXPECT_EQ(options->pipeline.scoring.tiers.low, 30);
+  EXPECT_EQ(options->pipeline.scoring.filter_penalty, 40);
+  EXPECT_EQ(options->pipeline.annualization.hours_per_year, 2080);
+  EXPECT_GT(options->pipeline.exchange_rates.usd_per_unit.at("EUR"), 0.5);
 }
 
 TEST(ConfigTest, OverridesTiersPenaltyRatesAndAnnualisation) {
-  absl::StatusOr<analysis::PipelineOptions> options = ParseConfigToml(R"(
+  absl::StatusOr<Config> options = ParseConfigToml(R"(
 [tiers]
 high_priority = 80
 interesting = 60
@@ -37,16 +37,18 @@ EUR = 1.25
 XYZ = 0.5
 )");
   ASSERT_TRUE(options.ok()) << options.status();
-  EXPECT_EQ(options->scoring.tiers.high_priority, 80);
-  EXPECT_EQ(options->scoring.tiers.interesting, 60);
-  EXPECT_EQ(options->scoring.tiers.low, 20);
-  EXPECT_EQ(options->scoring.filter_penalty, 25);
-  EXPECT_EQ(options->annualization.hours_per_year, 1800);
-  EXPECT_EQ(options->annualization.days_per_year, 200);
-  EXPECT_DOUBLE_EQ(options->exchange_rates.usd_per_unit.at("EUR"), 1.25);
-  EXPECT_DOUBLE_EQ(options->exchange_rates.usd_per_unit.at("XYZ"), 0.5);
+  EXPECT_EQ(options->pipeline.scoring.tiers.high_priority, 80);
+  EXPECT_EQ(options->pipeline.scoring.tiers.interesting, 60);
+  EXPECT_EQ(options->pipeline.scoring.tiers.low, 20);
+  EXPECT_EQ(options->pipeline.scoring.filter_penalty, 25);
+  EXPECT_EQ(options->pipeline.annualization.hours_per_year, 1800);
+  EXPECT_EQ(options->pipeline.annualization.days_per_year, 200);
+  EXPECT_DOUBLE_EQ(options->pipeline.exchange_rates.usd_per_unit.at("EUR"),
+                   1.25);
+  EXPECT_DOUBLE_EQ(options->pipeline.exchange_rates.usd_per_unit.at("XYZ"),
+                   0.5);
   // Currencies not named keep their built-in rate.
-  EXPECT_GT(options->exchange_rates.usd_per_unit.at("GBP"), 1.0);
+  EXPECT_GT(options->pipeline.exchange_rates.usd_per_unit.at("GBP"), 1.0);
 }
 
 TEST(ConfigTest, ErrorsNameTheKeyAndLine) {
@@ -68,7 +70,7 @@ TEST(ConfigTest, ErrorsNameTheKeyAndLine) {
       {"[tiers\n", "config line 1:"},
   };
   for (const auto& c : cases) {
-    absl::StatusOr<analysis::PipelineOptions> options = ParseConfigToml(c.toml);
+    absl::StatusOr<Config> options = ParseConfigToml(c.toml);
     ASSERT_FALSE(options.ok()) << c.toml;
     EXPECT_EQ(options.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_NE(std::string(options.status().message()).find(c.message),
@@ -78,7 +80,7 @@ TEST(ConfigTest, ErrorsNameTheKeyAndLine) {
 }
 
 TEST(ConfigTest, ExampleFileParses) {
-  absl::StatusOr<analysis::PipelineOptions> options =
+  absl::StatusOr<Config> options =
       LoadConfigFile(LIA_SOURCE_DIR "/config/lia.example.toml");
   ASSERT_TRUE(options.ok()) << options.status();
 }

@@ -59,6 +59,24 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--config", settings.config_path,
                         "Configuration TOML.");
 
+  serve_cmd->add_option("--workers", settings.workers,
+                        "In-process workers (default: $LIA_WORKERS, else the "
+                        "configuration's [jobs] workers; 0 for none).");
+
+  CLI::App* worker_cmd = app.add_subcommand(
+      "worker",
+      "Run background workers and the scheduler only, until SIGTERM "
+      "(environment as serve).");
+  worker_cmd->add_option("--workers", settings.workers,
+                         "Worker threads (default: $LIA_WORKERS, else the "
+                         "configuration's [jobs] workers).");
+  worker_cmd->add_option("--database", settings.database_url,
+                         "sqlite://PATH of the database.");
+  worker_cmd->add_option("--profile", settings.profile_path,
+                         "Candidate profile YAML.");
+  worker_cmd->add_option("--config", settings.config_path,
+                         "Configuration TOML.");
+
   CLI::App* migrate_cmd = app.add_subcommand(
       "migrate", "Apply pending database migrations and print the version.");
   migrate_cmd->add_option("--database", settings.database_url,
@@ -99,6 +117,9 @@ int main(int argc, char** argv) {
   if (serve_cmd->parsed()) {
     return lia::app::RunServe(settings, std::cout, std::cerr);
   }
+  if (worker_cmd->parsed()) {
+    return lia::app::RunWorker(settings, std::cout, std::cerr);
+  }
   if (migrate_cmd->parsed()) {
     return lia::app::RunMigrate(settings, std::cout, std::cerr);
   }
@@ -109,7 +130,7 @@ int main(int argc, char** argv) {
     return lia::app::RunTokenCreate(settings, token_name, std::cout, std::cerr);
   }
   if (config_cmd->parsed()) {
-    absl::StatusOr<lia::analysis::PipelineOptions> options =
+    absl::StatusOr<lia::app::Config> options =
         lia::app::ResolveConfig(config_path);
     if (!options.ok()) {
       std::cerr << "lia config: " << options.status().message() << "\n";

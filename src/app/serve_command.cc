@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sodium.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -10,15 +11,33 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "analysis/pipeline.h"
 #include "app/config.h"
 #include "cache/cache.h"
 #include "core/profile.h"
 #include "http/api_v1.h"
+#include "http/events_api.h"
+#include "http/metrics_api.h"
 #include "http/openapi.h"
 #include "http/server.h"
+#include "jobs/clock.h"
+#include "jobs/job.h"
+#include "jobs/job_metrics.h"
+#include "jobs/job_queue.h"
+#include "jobs/scheduler.h"
+#include "jobs/sqlite/sqlite_job_queue.h"
+#include "jobs/sqlite/sqlite_schedule_store.h"
+#include "jobs/task_registry.h"
+#include "jobs/worker_pool.h"
+#include "obs/metrics.h"
+#include "service/event_bus.h"
+#include "service/maintenance.h"
 #include "service/opportunity_service.h"
+#include "service/tasks.h"
+#include "store/event_log.h"
+#include "store/sqlite/sqlite_event_log.h"
 #include "store/store.h"
 
 namespace lia::app {
@@ -44,8 +63,7 @@ std::string HashToken(std::string_view token) {
   return hex;
 }
 
-absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(
-    const ServeSettings& settings) {
+absl::StatusOr<std::string> DatabasePath(const ServeSettings& settings) {
   std::string error;
   const std::string path = SqlitePathFromUrl(settings.database_url, &error);
   if (!error.empty()) return absl::InvalidArgumentError(error);
@@ -59,8 +77,15 @@ absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(
                                     ec.message());
     }
   }
+  return path;
+}
+
+absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(
+    const ServeSettings& settings) {
+  absl::StatusOr<std::string> path = DatabasePath(settings);
+  if (!path.ok()) return path.status();
   store::SqliteStoreOptions options;
-  options.path = path;
+  options.path = *path;
   return store::OpenSqliteStore(options);
 }
 
@@ -70,32 +95,220 @@ absl::StatusOr<core::Profile> LoadProfile(const std::string& path) {
   return profile;
 }
 
-// Everything `serve` and `import` share, built in dependency order.
+// Everything the commands share, built in dependency order (and destroyed
+// in reverse: the service before the store it uses).
 struct App {
+  Config config;
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<jobs::JobQueue> queue;
+  std::unique_ptr<jobs::ScheduleStore> schedules;
+  std::unique_ptr<store::EventLog> event_log;
+  std::unique_ptr<service::EventBus> events;
   std::unique_ptr<cache::Cache> cache;
   std::unique_ptr<analysis::Pipeline> pipeline;
   std::unique_ptr<service::ProfileHolder> profiles;
   std::unique_ptr<service::OpportunityService> service;
+  std::unique_ptr<service::Maintenance> maintenance;
+  std::unique_ptr<jobs::TaskRegistry> tasks;
+  // On obs::DefaultRegistry(); reads `queue` at every scrape.
+  std::unique_ptr<jobs::JobMetrics> job_metrics;
 };
 
-absl::StatusOr<App> BuildApp(const ServeSettings& settings) {
-  App app;
-  absl::StatusOr<analysis::PipelineOptions> options =
-      ResolveConfig(settings.config_path);
-  if (!options.ok()) return options.status();
+absl::StatusOr<std::unique_ptr<App>> BuildApp(const ServeSettings& settings) {
+  auto app = std::make_unique<App>();
+  absl::StatusOr<Config> config = ResolveConfig(settings.config_path);
+  if (!config.ok()) return config.status();
+  app->config = *std::move(config);
   absl::StatusOr<core::Profile> profile = LoadProfile(settings.profile_path);
   if (!profile.ok()) return profile.status();
-  absl::StatusOr<std::unique_ptr<store::Store>> store = OpenStore(settings);
+  absl::StatusOr<std::string> path = DatabasePath(settings);
+  if (!path.ok()) return path.status();
+  if (*path == ":memory:") {
+    return absl::InvalidArgumentError(
+        "LIA_DATABASE_URL: sqlite://:memory: cannot be shared by the store, "
+        "the job queue and the event log; give a file path");
+  }
+
+  // One database file, one connection set per concern: the store (a writer
+  // and readers), the queue, the schedules and the event log.
+  store::SqliteStoreOptions store_options;
+  store_options.path = *path;
+  absl::StatusOr<std::unique_ptr<store::Store>> store =
+      store::OpenSqliteStore(store_options);
   if (!store.ok()) return store.status();
-  app.store = *std::move(store);
-  app.cache = cache::NewMemoryCache(cache::MemoryCacheOptions{});
-  app.pipeline = analysis::NewRulesPipeline(*std::move(options));
-  app.profiles =
+  app->store = *std::move(store);
+  {
+    store::SqliteJobQueueOptions queue_options;
+    queue_options.path = *path;
+    absl::StatusOr<std::unique_ptr<jobs::JobQueue>> queue =
+        store::OpenSqliteJobQueue(queue_options);
+    if (!queue.ok()) return queue.status();
+    app->queue = *std::move(queue);
+    store::SqliteScheduleStoreOptions schedule_options;
+    schedule_options.path = *path;
+    absl::StatusOr<std::unique_ptr<jobs::ScheduleStore>> schedules =
+        store::OpenSqliteScheduleStore(schedule_options);
+    if (!schedules.ok()) return schedules.status();
+    app->schedules = *std::move(schedules);
+    store::SqliteEventLogOptions log_options;
+    log_options.path = *path;
+    absl::StatusOr<std::unique_ptr<store::EventLog>> log =
+        store::OpenSqliteEventLog(log_options);
+    if (!log.ok()) return log.status();
+    app->event_log = *std::move(log);
+    app->events = std::make_unique<service::EventBus>(*app->event_log);
+  }
+
+  app->cache = cache::NewMemoryCache(cache::MemoryCacheOptions{});
+  app->pipeline = analysis::NewRulesPipeline(app->config.pipeline);
+  app->profiles =
       service::NewProfileHolder(*std::move(profile), settings.profile_path);
-  app.service = std::make_unique<service::OpportunityService>(
-      *app.store, *app.cache, *app.pipeline, *app.profiles);
+  service::ServiceOptions service_options;
+  service_options.queue = app->queue.get();
+  service_options.events = app->events.get();
+  app->service = std::make_unique<service::OpportunityService>(
+      *app->store, *app->cache, *app->pipeline, *app->profiles,
+      service_options);
+  app->maintenance = std::make_unique<service::Maintenance>(
+      *app->store, app->event_log.get(), app->config.retention);
+  app->tasks = std::make_unique<jobs::TaskRegistry>();
+  if (absl::Status s = service::RegisterTasks(
+          *app->tasks, *app->service, *app->maintenance, jobs::SystemClock());
+      !s.ok()) {
+    return s;
+  }
+  jobs::JobMetricsOptions metrics_options;
+  metrics_options.types = app->tasks->Types();
+  absl::StatusOr<std::unique_ptr<jobs::JobMetrics>> job_metrics =
+      jobs::JobMetrics::Create(obs::DefaultRegistry(), *app->queue,
+                               metrics_options);
+  if (!job_metrics.ok()) return job_metrics.status();
+  app->job_metrics = *std::move(job_metrics);
   return app;
+}
+
+// The configured schedules: the defaults with the configuration's crons; an
+// empty cron leaves one out (Sync deletes it).
+std::vector<jobs::ScheduleSpec> ScheduleSpecs(const Config& config) {
+  std::vector<jobs::ScheduleSpec> specs;
+  for (jobs::ScheduleSpec spec : jobs::DefaultSchedules()) {
+    const auto it = config.schedules.find(spec.name);
+    if (it != config.schedules.end()) spec.cron = it->second;
+    if (!spec.cron.empty()) specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+// Workers and the scheduler of one process. Stop() stops leasing and lets
+// the jobs in flight finish (their leases extended meanwhile).
+class Background {
+ public:
+  explicit Background(App& app) : app_(app) {}
+  ~Background() { Stop(); }
+
+  absl::Status Start(int workers) {
+    jobs::Clock& clock = jobs::SystemClock();
+    if (absl::Status s =
+            app_.schedules->Sync(ScheduleSpecs(app_.config), clock.Now());
+        !s.ok()) {
+      return s;
+    }
+    // Every process runs a scheduler: a tick is claimed once however many
+    // do, and one process down leaves the others to fire it.
+    scheduler_ = std::make_unique<jobs::Scheduler>(*app_.schedules, clock);
+    if (absl::Status s = scheduler_->Start(); !s.ok()) return s;
+    if (workers <= 0) return absl::OkStatus();
+    jobs::WorkerPoolOptions options;
+    options.workers = workers;
+    options.poll_interval = absl::Milliseconds(app_.config.jobs.poll_ms);
+    options.lease_duration = absl::Seconds(app_.config.jobs.lease_seconds);
+    options.batch_size = app_.config.jobs.batch_size;
+    service::EventBus* events = app_.events.get();
+    jobs::JobMetrics* metrics = app_.job_metrics.get();
+    options.on_attempt = [events, metrics](
+                             const jobs::Job& job, const absl::Status& outcome,
+                             absl::Duration took, const jobs::Job* now) {
+      if (metrics != nullptr) metrics->Observe(job, outcome, took, now);
+      if (outcome.ok() || now == nullptr || events == nullptr) return;
+      const bool dead = now->state == jobs::JobState::kDead;
+      nlohmann::json data = {
+          {"job_id", job.id},
+          {"type", job.type},
+          {"attempts", now->attempts},
+          {"state", jobs::ToString(now->state)},
+          {"error", std::string(outcome.message())},
+          {"will_retry", now->state == jobs::JobState::kQueued}};
+      (void)events->Publish(dead ? "job.dead" : "job.failed", data);
+    };
+    pool_ = std::make_unique<jobs::WorkerPool>(*app_.queue, *app_.tasks, clock,
+                                               options);
+    return pool_->Start();
+  }
+
+  void Stop() {
+    if (scheduler_) scheduler_->Stop();
+    if (pool_) pool_->Stop();
+  }
+
+ private:
+  App& app_;
+  std::unique_ptr<jobs::Scheduler> scheduler_;
+  std::unique_ptr<jobs::WorkerPool> pool_;
+};
+
+// Keeps this process's cache true to writes of other processes on the same
+// database (`lia worker`): they announce them as opportunity.* events,
+// which this thread follows through the event bus. Stale reads last at most
+// one poll of the bus (250 ms).
+class CacheInvalidator {
+ public:
+  CacheInvalidator(service::EventBus& bus, service::OpportunityService& service)
+      : bus_(bus), service_(service) {
+    absl::StatusOr<int64_t> last = bus_.LastId();
+    last_ = last.ok() ? *last : 0;
+    thread_ = std::thread([this] { Loop(); });
+  }
+  // The bus must be shut down first: that ends the loop.
+  ~CacheInvalidator() { thread_.join(); }
+
+ private:
+  void Loop() {
+    while (true) {
+      absl::StatusOr<std::vector<store::Event>> events =
+          bus_.Wait(last_, absl::Seconds(5), 1000);
+      if (absl::IsCancelled(events.status())) return;
+      if (!events.ok()) {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        continue;
+      }
+      bool stale = false;
+      for (const store::Event& e : *events) {
+        last_ = e.id;
+        stale = stale || e.type.rfind("opportunit", 0) == 0;
+      }
+      if (stale) service_.InvalidateCache();
+    }
+  }
+
+  service::EventBus& bus_;
+  service::OpportunityService& service_;
+  int64_t last_ = 0;
+  std::thread thread_;
+};
+
+int WorkersFrom(const ServeSettings& settings, const Config& config) {
+  return settings.workers >= 0 ? settings.workers : config.jobs.workers;
+}
+
+// Blocks SIGTERM and SIGINT in this thread and every thread started after,
+// so a watcher can take them with sigwait.
+sigset_t BlockStopSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
 }
 
 }  // namespace
@@ -121,6 +334,8 @@ ServeSettings SettingsFromEnvironment() {
   s.api_token = Env("LIA_API_TOKEN", "");
   s.cors_origins = Env("LIA_CORS_ORIGINS", "");
   s.threads = std::atoi(Env("LIA_HTTP_THREADS", "0").c_str());
+  const std::string workers = Env("LIA_WORKERS", "");
+  if (!workers.empty()) s.workers = std::atoi(workers.c_str());
   return s;
 }
 
@@ -132,13 +347,9 @@ int RunServe(const ServeSettings& settings, std::ostream& out,
   }
   // SIGTERM and SIGINT are taken by a watcher thread (sigwait), so block
   // them before any thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = BlockStopSignals();
 
-  absl::StatusOr<App> app = BuildApp(settings);
+  absl::StatusOr<std::unique_ptr<App>> app = BuildApp(settings);
   if (!app.ok()) {
     err << "lia serve: " << app.status().message() << "\n";
     return 2;
@@ -164,7 +375,7 @@ int RunServe(const ServeSettings& settings, std::ostream& out,
         << " needs API tokens; set LIA_API_TOKEN or create one with "
            "'lia token create NAME'\n";
   }
-  store::Store* store_ptr = app->store.get();
+  store::Store* store_ptr = (*app)->store.get();
   const std::string env_token_hash =
       settings.api_token.empty() ? "" : HashToken(settings.api_token);
   options.token_valid = [store_ptr, env_token_hash](std::string_view token) {
@@ -177,22 +388,42 @@ int RunServe(const ServeSettings& settings, std::ostream& out,
     return known.ok() && *known;
   };
 
+  App& a = **app;
   http::Router router;
-  http::ApiContext context{*app->service, *app->store, *app->cache};
+  http::ApiContext context{*a.service, *a.store, *a.cache, *a.queue,
+                           *a.schedules};
   http::RegisterApiV1(router, context);
+  http::RegisterEventRoutes(router, *a.events, http::EventStreamOptions{});
   http::RegisterDocs(router, http::DocsOptions{context.version});
+  obs::Registry& metrics = obs::DefaultRegistry();
+  absl::StatusOr<obs::GaugeFamily*> build_info = metrics.AddGauge(
+      "lia_build_info", "The version of lia serving; always 1.", {"version"});
+  if (!build_info.ok()) {
+    err << "lia serve: " << build_info.status().message() << "\n";
+    return 2;
+  }
+  (*build_info)->WithLabels({context.version}).Set(1);
+  http::RegisterMetricsRoutes(router, metrics);
   http::Server server(router, options);
   if (absl::Status bound = server.Bind(); !bound.ok()) {
     err << "lia serve: " << bound.message() << "\n";
     return 2;
   }
+  const int workers = WorkersFrom(settings, a.config);
+  Background background(a);
+  if (absl::Status started = background.Start(workers); !started.ok()) {
+    err << "lia serve: " << started.message() << "\n";
+    return 2;
+  }
   out << "lia serve: listening on http://" << options.host << ":"
-      << server.port() << " (database " << settings.database_url << ")"
-      << std::endl;
+      << server.port() << " (database " << settings.database_url << ", "
+      << workers << " workers)" << std::endl;
 
-  std::thread watcher([&server, signals] {
+  CacheInvalidator invalidator(*a.events, *a.service);
+  std::thread watcher([&server, &a, signals] {
     int signal = 0;
     sigwait(&signals, &signal);
+    a.events->Shutdown();  // Ends the event streams, which never finish.
     server.Stop();
   });
   const absl::Status served = server.Serve();
@@ -200,6 +431,9 @@ int RunServe(const ServeSettings& settings, std::ostream& out,
   // watcher either way so it can be joined.
   pthread_kill(watcher.native_handle(), SIGTERM);
   watcher.join();
+  a.events->Shutdown();  // Also when Serve() failed: ends the invalidator.
+  // Requests are done; now stop leasing and let the jobs in flight finish.
+  background.Stop();
   if (!served.ok()) {
     err << "lia serve: " << served.message() << "\n";
     return 1;
@@ -235,13 +469,13 @@ int RunImport(const ServeSettings& settings, const std::string& file,
   }
   std::string bytes((std::istreambuf_iterator<char>(in)),
                     std::istreambuf_iterator<char>());
-  absl::StatusOr<App> app = BuildApp(settings);
+  absl::StatusOr<std::unique_ptr<App>> app = BuildApp(settings);
   if (!app.ok()) {
     err << "lia import: " << app.status().message() << "\n";
     return 2;
   }
   absl::StatusOr<service::ImportSummary> s =
-      app->service->ImportLinkedInExport(bytes);
+      (*app)->service->ImportLinkedInExport(bytes);
   if (!s.ok()) {
     err << "lia import: " << s.status().message() << "\n";
     return 2;
@@ -256,6 +490,32 @@ int RunImport(const ServeSettings& settings, const std::string& file,
                             {"without_inbound", s->without_inbound},
                             {"errors", s->errors.size()}};
   out << summary.dump(2) << "\n";
+  return 0;
+}
+
+int RunWorker(const ServeSettings& settings, std::ostream& out,
+              std::ostream& err) {
+  const sigset_t signals = BlockStopSignals();
+  absl::StatusOr<std::unique_ptr<App>> app = BuildApp(settings);
+  if (!app.ok()) {
+    err << "lia worker: " << app.status().message() << "\n";
+    return 2;
+  }
+  App& a = **app;
+  int workers = WorkersFrom(settings, a.config);
+  if (workers <= 0) workers = 2;
+  Background background(a);
+  if (absl::Status started = background.Start(workers); !started.ok()) {
+    err << "lia worker: " << started.message() << "\n";
+    return 2;
+  }
+  out << "lia worker: " << workers << " workers on " << settings.database_url
+      << std::endl;
+  int signal = 0;
+  sigwait(&signals, &signal);
+  out << "lia worker: stopping; finishing the jobs in flight" << std::endl;
+  background.Stop();
+  out << "lia worker: stopped" << std::endl;
   return 0;
 }
 

@@ -18,6 +18,9 @@ struct ServeSettings {
   std::string api_token;     // $LIA_API_TOKEN
   std::string cors_origins;  // $LIA_CORS_ORIGINS, comma-separated
   int threads = 0;           // $LIA_HTTP_THREADS, default 64
+  // $LIA_WORKERS: in-process workers (serve) or workers (worker); -1: the
+  // configuration's [jobs] workers.
+  int workers = -1;
 };
 
 ServeSettings SettingsFromEnvironment();
@@ -25,6 +28,10 @@ ServeSettings SettingsFromEnvironment();
 // Each returns a process exit code and reports errors on `err`.
 int RunServe(const ServeSettings& settings, std::ostream& out,
              std::ostream& err);
+// `lia worker`: runs workers and the scheduler, no HTTP, until SIGTERM or
+// SIGINT; then stops leasing and finishes the jobs in flight.
+int RunWorker(const ServeSettings& settings, std::ostream& out,
+              std::ostream& err);
 int RunMigrate(const ServeSettings& settings, std::ostream& out,
                std::ostream& err);
 int RunImport(const ServeSettings& settings, const std::string& file,

@@ -5,8 +5,11 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "cache/cache.h"
 #include "core/json.h"
+#include "http/handler_util.h"
+#include "jobs/job.h"
 #include "service/opportunity_json.h"
 #include "service/opportunity_service.h"
 #include "store/store.h"
@@ -15,85 +18,6 @@ namespace lia::http {
 namespace {
 
 using nlohmann::json;
-
-// A field-level validation failure: 422 with {"errors": [{field, message}]}.
-struct FieldErrors {
-  json errors = json::array();
-  void Add(std::string field, std::string message) {
-    errors.push_back(
-        {{"field", std::move(field)}, {"message", std::move(message)}});
-  }
-  bool empty() const { return errors.empty(); }
-  Response ToResponse(int status = 422) const {
-    return Problem(status,
-                   status == 400 ? "Bad Request" : "Unprocessable Content",
-                   "The request has invalid fields.", &errors);
-  }
-};
-
-// Unknown query parameters are 400, never ignored: a typo in a filter must
-// not silently return everything.
-std::optional<Response> RejectUnknownParams(
-    const Request& request, std::initializer_list<std::string_view> known) {
-  FieldErrors errors;
-  for (const auto& [name, value] : request.query) {
-    bool found = false;
-    for (std::string_view k : known) found = found || name == k;
-    if (!found) errors.Add(name, "unknown query parameter");
-  }
-  if (errors.empty()) return std::nullopt;
-  return errors.ToResponse(400);
-}
-
-std::optional<int64_t> ParseInt(std::string_view s) {
-  int64_t v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-std::optional<int64_t> PathId(const Request& request,
-                              std::string_view name = "id") {
-  auto it = request.path_params.find(std::string(name));
-  if (it == request.path_params.end()) return std::nullopt;
-  std::optional<int64_t> id = ParseInt(it->second);
-  if (!id || *id <= 0) return std::nullopt;
-  return id;
-}
-
-Response BadId() {
-  FieldErrors errors;
-  errors.Add("id", "expected a positive integer");
-  return errors.ToResponse(422);
-}
-
-absl::StatusOr<json> ParseBody(const Request& request) {
-  if (request.body.empty()) {
-    return absl::InvalidArgumentError("body: expected a JSON object");
-  }
-  absl::StatusOr<json> body = core::ParseJson(request.body);
-  if (!body.ok()) return body.status();
-  if (!body->is_object()) {
-    return absl::InvalidArgumentError("body: expected a JSON object");
-  }
-  return body;
-}
-
-// InvalidArgument messages read "field: problem"; the field goes in errors.
-Response InvalidInput(const absl::Status& status) {
-  if (status.code() != absl::StatusCode::kInvalidArgument) {
-    return ProblemFromStatus(status);
-  }
-  const std::string message(status.message());
-  const size_t colon = message.find(": ");
-  FieldErrors errors;
-  if (colon != std::string::npos && colon < 80 && message.find(' ') >= colon) {
-    errors.Add(message.substr(0, colon), message.substr(colon + 2));
-  } else {
-    errors.Add("body", message);
-  }
-  return errors.ToResponse(422);
-}
 
 // In a batch answer the opportunities come without their analysis (GET
 // /api/v1/opportunities/{id} has it): a thousand analyses would make the
@@ -134,8 +58,49 @@ Response Ready(ApiContext& ctx) {
 
 // --- messages ---------------------------------------------------------------
 
+// 202: stored, analysis queued (one job per message, Location: the job of
+// a single message). A duplicate that has its opportunity already is 200
+// with it, as in the synchronous answer.
+Response QueuedMessages(ApiContext& ctx,
+                        const std::vector<core::Message>& messages,
+                        bool batch) {
+  absl::StatusOr<std::vector<service::IngestedMessage>> queued =
+      ctx.service.Enqueue(messages);
+  if (!queued.ok()) return InvalidInput(queued.status());
+  auto item = [](const service::IngestedMessage& m) {
+    return json{{"message_id", m.message_id},
+                {"duplicate", m.duplicate},
+                {"opportunity_id",
+                 m.opportunity_id ? json(*m.opportunity_id) : json(nullptr)},
+                {"job_id", m.job_id ? json(*m.job_id) : json(nullptr)}};
+  };
+  if (!batch) {
+    const service::IngestedMessage& m = queued->front();
+    Response r = Response::Json(m.job_id ? 202 : 200, item(m));
+    if (m.job_id) {
+      r.headers.emplace_back("Location",
+                             "/api/v1/jobs/" + std::to_string(*m.job_id));
+    } else if (m.opportunity_id) {
+      r.headers.emplace_back("Location", "/api/v1/opportunities/" +
+                                             std::to_string(*m.opportunity_id));
+    }
+    return r;
+  }
+  json items = json::array();
+  int64_t accepted = 0, duplicates = 0, jobs = 0;
+  for (const service::IngestedMessage& m : *queued) {
+    items.push_back(item(m));
+    m.duplicate ? ++duplicates : ++accepted;
+    if (m.job_id) ++jobs;
+  }
+  return Response::Json(jobs > 0 ? 202 : 200, {{"items", items},
+                                               {"accepted", accepted},
+                                               {"duplicates", duplicates},
+                                               {"jobs", jobs}});
+}
+
 Response PostMessages(ApiContext& ctx, const Request& request) {
-  if (auto bad = RejectUnknownParams(request, {})) return *bad;
+  if (auto bad = RejectUnknownParams(request, {"wait"})) return *bad;
   absl::StatusOr<json> body = ParseBody(request);
   if (!body.ok()) return InvalidInput(body.status());
   std::vector<core::Message> messages;
@@ -162,6 +127,10 @@ Response PostMessages(ApiContext& ctx, const Request& request) {
     if (!m.ok()) return InvalidInput(m.status());
     messages.push_back(*std::move(m));
   }
+  std::optional<Response> bad;
+  const bool wait = WantsWait(request, &bad);
+  if (bad) return *bad;
+  if (!wait) return QueuedMessages(ctx, messages, batch);
   absl::StatusOr<std::vector<service::IngestedMessage>> done =
       ctx.service.Ingest(messages);
   if (!done.ok()) return InvalidInput(done.status());
@@ -439,17 +408,33 @@ Response DeleteOpportunity(ApiContext& ctx, const Request& request) {
   return r;
 }
 
+// 202 with the job and Location: /api/v1/jobs/{id}.
+Response Accepted(const absl::StatusOr<jobs::Job>& job) {
+  if (!job.ok()) return ProblemFromStatus(job.status());
+  Response r = Response::Json(202, JobToJson(*job));
+  r.headers.emplace_back("Location", "/api/v1/jobs/" + std::to_string(job->id));
+  return r;
+}
+
 Response Reprocess(ApiContext& ctx, const Request& request) {
-  if (auto bad = RejectUnknownParams(request, {})) return *bad;
+  if (auto bad = RejectUnknownParams(request, {"wait"})) return *bad;
   const std::optional<int64_t> id = PathId(request);
   if (!id) return BadId();
+  std::optional<Response> bad;
+  if (!WantsWait(request, &bad)) {
+    return bad ? *bad : Accepted(ctx.service.EnqueueReprocess(*id));
+  }
   absl::StatusOr<store::Opportunity> o = ctx.service.Reprocess(*id);
   if (!o.ok()) return ProblemFromStatus(o.status());
   return Response::Json(200, service::ToJson(*o));
 }
 
 Response Rescore(ApiContext& ctx, const Request& request) {
-  if (auto bad = RejectUnknownParams(request, {})) return *bad;
+  if (auto bad = RejectUnknownParams(request, {"wait"})) return *bad;
+  std::optional<Response> bad;
+  if (!WantsWait(request, &bad)) {
+    return bad ? *bad : Accepted(ctx.service.EnqueueRescore());
+  }
   absl::StatusOr<int64_t> n = ctx.service.RescoreAll();
   if (!n.ok()) return ProblemFromStatus(n.status());
   return Response::Json(
@@ -557,7 +542,7 @@ Response GetProfile(ApiContext& ctx, const Request& request) {
   json j = core::ToJson(*ctx.service.profiles().Get());
   Response r = Response::Json(200, j);
   r.headers.emplace_back(
-      "ETag", "\"" + std::to_string(ctx.service.profiles().version()) + "\"");
+      "ETag", absl::StrCat("\"", ctx.service.profiles().version(), "\""));
   return r;
 }
 
@@ -574,24 +559,49 @@ Response PutProfile(ApiContext& ctx, const Request& request) {
 
 // --- imports ----------------------------------------------------------------
 
+// 202 with {import_id, job_id} (Location: the job); ?wait=true imports
+// and analyses before answering 201 with the counts.
 Response PostImport(ApiContext& ctx, const Request& request) {
-  if (auto bad = RejectUnknownParams(request, {})) return *bad;
+  if (auto bad = RejectUnknownParams(request, {"wait"})) return *bad;
   if (request.body.empty()) {
     FieldErrors errors;
     errors.Add("body", "expected the export archive (zip) or messages.csv");
     return errors.ToResponse();
   }
+  std::optional<Response> bad;
+  if (!WantsWait(request, &bad)) {
+    if (bad) return *bad;
+    absl::StatusOr<service::QueuedImport> queued =
+        ctx.service.EnqueueImport(request.body);
+    if (!queued.ok()) return InvalidInput(queued.status());
+    Response r = Response::Json(
+        202, {{"import_id", queued->upload_id}, {"job_id", queued->job_id}});
+    r.headers.emplace_back("Location",
+                           "/api/v1/jobs/" + std::to_string(queued->job_id));
+    return r;
+  }
   absl::StatusOr<service::ImportSummary> s =
       ctx.service.ImportLinkedInExport(request.body);
   if (!s.ok()) return InvalidInput(s.status());
-  return Response::Json(201, {{"rows", s->rows},
-                              {"conversations", s->conversations},
-                              {"analysed", s->analysed},
-                              {"duplicates", s->duplicates},
-                              {"skipped_drafts", s->skipped_drafts},
-                              {"skipped_sponsored", s->skipped_sponsored},
-                              {"without_inbound", s->without_inbound},
-                              {"errors", s->errors}});
+  return Response::Json(201, service::ToJson(*s));
+}
+
+Response GetImport(ApiContext& ctx, const Request& request) {
+  if (auto bad = RejectUnknownParams(request, {})) return *bad;
+  const std::optional<int64_t> id = PathId(request);
+  if (!id) return BadId();
+  absl::StatusOr<store::Upload> upload =
+      ctx.store.GetUpload(*id, /*with_bytes=*/false);
+  if (!upload.ok()) return ProblemFromStatus(upload.status());
+  absl::StatusOr<json> summary = core::ParseJson(upload->summary);
+  return Response::Json(200,
+                        {{"id", upload->id},
+                         {"kind", upload->kind},
+                         {"size", upload->size},
+                         {"state", upload->state},
+                         {"summary", summary.ok() ? *summary : json::object()},
+                         {"created_at", upload->created_at},
+                         {"updated_at", upload->updated_at}});
 }
 
 }  // namespace
@@ -609,6 +619,7 @@ void RegisterApiV1(Router& router, ApiContext& ctx) {
 
   router.Handle("POST", "/api/v1/messages", bind(PostMessages));
   router.Handle("POST", "/api/v1/imports", bind(PostImport));
+  router.Handle("GET", "/api/v1/imports/{id}", bind(GetImport));
 
   router.Handle("GET", "/api/v1/opportunities", bind(ListOpportunities));
   router.Handle("POST", "/api/v1/opportunities", bind(PostOpportunity));
@@ -637,6 +648,8 @@ void RegisterApiV1(Router& router, ApiContext& ctx) {
                 [c](const Request& r) {
                   return DecideResponse(*c, r, store::Decision::kDecline);
                 });
+
+  RegisterJobsApi(router, ctx);
 
   router.Handle("GET", "/api/v1/profile", bind(GetProfile));
   router.Handle("PUT", "/api/v1/profile", bind(PutProfile));

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "http/server.h"
+#include "nlohmann/json_fwd.hpp"
 
 namespace lia::store {
 class Store;
@@ -16,6 +17,11 @@ class Cache;
 namespace lia::service {
 class OpportunityService;
 }
+namespace lia::jobs {
+class JobQueue;
+class ScheduleStore;
+struct Job;
+}  // namespace lia::jobs
 
 namespace lia::http {
 
@@ -23,6 +29,8 @@ struct ApiContext {
   service::OpportunityService& service;
   store::Store& store;  // For /ready.
   cache::Cache& cache;  // For /ready.
+  jobs::JobQueue& queue;
+  jobs::ScheduleStore& schedules;
   std::string version = "0.1.0";
 };
 
@@ -30,5 +38,12 @@ struct ApiContext {
 // http/openapi.h adds /openapi.json and /docs). The context must outlive
 // the router.
 void RegisterApiV1(Router& router, ApiContext& context);
+
+// The jobs, schedules and digests routes (jobs_api.cc); RegisterApiV1
+// calls it.
+void RegisterJobsApi(Router& router, ApiContext& context);
+
+// A job as the API shows it.
+nlohmann::json JobToJson(const jobs::Job& job);
 
 }  // namespace lia::http

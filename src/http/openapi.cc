@@ -16,9 +16,10 @@ using nlohmann::json;
 
 // The document is JSON text, split in pieces that are each under the 65,536
 // characters a compiler must accept in one literal; OpenApiDocument() merges
-// them. Field names, enums and limits are those of api_v1.cc,
-// service/opportunity_json.cc and core/json.cc; openapi_test validates real
-// responses against these schemas, so a drift fails a test.
+// them. Field names, enums and limits are those of api_v1.cc, jobs_api.cc,
+// events_api.cc, service/opportunity_json.cc, service/maintenance.cc and
+// core/json.cc; openapi_test validates real responses against these
+// schemas, so a drift fails a test.
 
 constexpr std::string_view kHead = R"json({
   "openapi": "3.1.0",
@@ -26,7 +27,7 @@ constexpr std::string_view kHead = R"json({
     "title": "lia",
     "version": "0.1.0",
     "summary": "LinkedIn Inbox Agent: recruiter messages in, scored opportunities and drafted replies out.",
-    "description": "lia turns each recruiter message into a scored **opportunity** (company, role, seniority, tech stack, salary with a yearly USD equivalent, remote policy, filters, a 0-100 score, a tier) and drafts a reply that you approve, edit or decline.\n\n**Authentication.** Paths under `/api` need `Authorization: Bearer <token>` when lia listens beyond loopback (tokens: `LIA_API_TOKEN` or `lia token create NAME`); on 127.0.0.1 they are open. Health and documentation paths never need a token.\n\n**Errors** are `application/problem+json` (RFC 9457): `type`, `title`, `status`, `detail`, `instance`, and for validation an `errors` list of `{field, message}`. Unknown query parameters are 400, never ignored; invalid values and bodies are 422. A method a path does not support is 405 with an `Allow` header. Bodies over 1 MiB (256 MiB under `/api/v1/imports`) are 413; headers over 16 KiB are 431.\n\n**Enums** in query parameters and bodies are matched ignoring case and the separators space, `-` and `_`; responses always use the spellings listed here.\n\nEvery response carries `X-Request-Id` (the request's own, or a generated one)."
+    "description": "lia turns each recruiter message into a scored **opportunity** (company, role, seniority, tech stack, salary with a yearly USD equivalent, remote policy, filters, a 0-100 score, a tier) and drafts a reply that you approve, edit or decline.\n\n**Authentication.** Paths under `/api` need `Authorization: Bearer <token>` when lia listens beyond loopback (tokens: `LIA_API_TOKEN` or `lia token create NAME`); on 127.0.0.1 they are open. Health and documentation paths never need a token.\n\n**Errors** are `application/problem+json` (RFC 9457): `type`, `title`, `status`, `detail`, `instance`, and for validation an `errors` list of `{field, message}`. Unknown query parameters are 400, never ignored; invalid values and bodies are 422. A method a path does not support is 405 with an `Allow` header. Bodies over 1 MiB (256 MiB under `/api/v1/imports`) are 413; headers over 16 KiB are 431.\n\n**Enums** in query parameters and bodies are matched ignoring case and the separators space, `-` and `_`; responses always use the spellings listed here.\n\nEvery response carries `X-Request-Id` (the request's own, or a generated one).\n\n**Background work.** What analyses messages (POST /api/v1/messages, /api/v1/imports, /api/v1/opportunities/{id}/reprocess and /api/v1/opportunities/rescore) answers `202 Accepted` at once with the job doing it and `Location: /api/v1/jobs/{id}`. Poll the job, or watch GET /api/v1/events; `?wait=true` answers when the work is done instead, as these operations did before jobs."
   },
   "servers": [{"url": "/", "description": "The lia serving this document"}],
   "tags": [
@@ -35,6 +36,9 @@ constexpr std::string_view kHead = R"json({
     {"name": "opportunities", "description": "What lia concluded from each message, and what you did with it."},
     {"name": "responses", "description": "Drafted replies: approve, edit or decline."},
     {"name": "profile", "description": "The candidate profile the scores are made with."},
+    {"name": "jobs", "description": "Background jobs (durable, retried with backoff) and the schedules that start them."},
+    {"name": "digests", "description": "The daily digest: what arrived, what is best, what awaits a reply."},
+    {"name": "events", "description": "Live events as Server-Sent Events, resumable after a disconnect."},
     {"name": "docs", "description": "This document and its browsable page."}
   ],
   "security": [{"bearerAuth": []}]
@@ -165,7 +169,8 @@ constexpr std::string_view kPathsMessages = R"json({"paths": {
       "tags": ["messages"],
       "operationId": "ingestMessages",
       "summary": "Ingest one message or a batch",
-      "description": "Stores each message once and analyses the new ones. A message already stored (same `source_id`, or same conversation, sender, `sent_at` and text) is a duplicate: nothing is written and its existing opportunity is named. A batch (`{\"messages\": [...]}`, at most 1,000) is stored in one transaction: one invalid message rejects the whole batch (422 naming `messages[i]`).\n\nOne message: 201 when new (with `Location` of its opportunity), 200 when a duplicate. A batch: 201 when at least one message was new, else 200.",
+      "description": "Stores each message once. A message already stored (same `source_id`, or same conversation, sender, `sent_at` and text) is a duplicate: nothing is written and its existing opportunity is named. A batch (`{\"messages\": [...]}`, at most 1,000) is stored in one transaction: one invalid message rejects the whole batch (422 naming `messages[i]`).\n\nBy default each new message is stored with a `process_message` job in the same transaction, and the answer comes at once: 202 with the job of each message (one message: `Location` of its job; follow it, or watch GET /api/v1/events for `opportunity.created`). 200 when no job was needed: duplicates whose opportunities exist (one message: `Location` of its opportunity).\n\nWith `wait=true` the messages are analysed before the answer. One message: 201 when new (with `Location` of its opportunity), 200 when a duplicate. A batch: 201 when at least one message was new, else 200.",
+      "parameters": [{"$ref": "#/components/parameters/Wait"}],
       "requestBody": {
         "required": true,
         "content": {"application/json": {
@@ -181,19 +186,36 @@ constexpr std::string_view kPathsMessages = R"json({"paths": {
       },
       "responses": {
         "200": {
-          "description": "Only duplicates: nothing new was stored.",
+          "description": "Nothing new to do. Without `wait`: duplicates whose opportunities exist, so no job was queued (`Location` of the opportunity for one message). With `wait=true`: only duplicates.",
+          "headers": {"Location": {"$ref": "#/components/headers/OpportunityLocation"}},
           "content": {"application/json": {"schema": {"oneOf": [
+            {"$ref": "#/components/schemas/QueuedMessage"},
+            {"$ref": "#/components/schemas/QueuedMessageBatch"},
             {"$ref": "#/components/schemas/IngestResult"},
             {"$ref": "#/components/schemas/IngestBatchResult"}
           ]}}}
         },
         "201": {
-          "description": "Stored and analysed.",
+          "description": "`wait=true`: stored and analysed.",
           "headers": {"Location": {"$ref": "#/components/headers/OpportunityLocation"}},
           "content": {"application/json": {"schema": {"oneOf": [
             {"$ref": "#/components/schemas/IngestResult"},
             {"$ref": "#/components/schemas/IngestBatchResult"}
           ]}}}
+        },
+        "202": {
+          "description": "Stored; analysis queued, one `process_message` job per new message.",
+          "headers": {"Location": {"$ref": "#/components/headers/JobLocation"}},
+          "content": {"application/json": {
+            "schema": {"oneOf": [
+              {"$ref": "#/components/schemas/QueuedMessage"},
+              {"$ref": "#/components/schemas/QueuedMessageBatch"}
+            ]},
+            "examples": {
+              "one": {"summary": "One message", "value": {"message_id": 311, "duplicate": false, "opportunity_id": null, "job_id": 958}},
+              "batch": {"summary": "A batch", "value": {"items": [{"message_id": 312, "duplicate": false, "opportunity_id": null, "job_id": 959}, {"message_id": 204, "duplicate": true, "opportunity_id": 187, "job_id": null}], "accepted": 1, "duplicates": 1, "jobs": 1}}
+            }
+          }}
         },
         "400": {"$ref": "#/components/responses/BadRequest"},
         "401": {"$ref": "#/components/responses/Unauthorized"},
@@ -209,7 +231,8 @@ constexpr std::string_view kPathsMessages = R"json({"paths": {
       "tags": ["messages"],
       "operationId": "importLinkedInExport",
       "summary": "Import a LinkedIn data export",
-      "description": "The body is LinkedIn's data export as downloaded (the zip) or its `messages.csv`, at most 256 MiB. Drafts and sponsored messages are skipped; each conversation's newest inbound message is ingested with the earlier ones as its thread. Importing the same export again only counts duplicates. Malformed rows are reported in `errors` and do not stop the import.",
+      "description": "The body is LinkedIn's data export as downloaded (the zip) or its `messages.csv`, at most 256 MiB. Drafts and sponsored messages are skipped; each conversation's newest inbound message is ingested with the earlier ones as its thread. Importing the same export again only counts duplicates. Malformed rows are reported in `errors` and do not stop the import.\n\nBy default the body is stored with an `import_export` job and the answer is 202 at once: follow the import (GET /api/v1/imports/{id}, whose `summary` the job fills in) or its job; the job queues one `process_message` job per new message, and `import.progress` events report its progress. With `wait=true` the export is imported and analysed before the answer: 201 with the summary.",
+      "parameters": [{"$ref": "#/components/parameters/Wait"}],
       "requestBody": {
         "required": true,
         "content": {
@@ -220,15 +243,47 @@ constexpr std::string_view kPathsMessages = R"json({"paths": {
       },
       "responses": {
         "201": {
-          "description": "Imported.",
+          "description": "`wait=true`: imported and analysed.",
           "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/ImportSummary"},
-            "example": {"rows": 412, "conversations": 57, "analysed": 49, "duplicates": 0, "skipped_drafts": 3, "skipped_sponsored": 5, "without_inbound": 8, "errors": ["line 17: expected 11 fields, got 9"]}
+            "example": {"rows": 412, "conversations": 57, "analysed": 49, "queued": 0, "duplicates": 0, "skipped_drafts": 3, "skipped_sponsored": 5, "without_inbound": 8, "errors": ["line 17: expected 11 fields, got 9"]}
+          }}
+        },
+        "202": {
+          "description": "Stored; the import is queued.",
+          "headers": {"Location": {"$ref": "#/components/headers/JobLocation"}},
+          "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/QueuedImport"},
+            "example": {"import_id": 12, "job_id": 960}
           }}
         },
         "400": {"$ref": "#/components/responses/BadRequest"},
         "401": {"$ref": "#/components/responses/Unauthorized"},
         "413": {"$ref": "#/components/responses/PayloadTooLarge"},
+        "422": {"$ref": "#/components/responses/UnprocessableContent"},
+        "500": {"$ref": "#/components/responses/InternalError"},
+        "503": {"$ref": "#/components/responses/Unavailable"}
+      }
+    }
+  },
+  "/api/v1/imports/{id}": {
+    "parameters": [{"$ref": "#/components/parameters/ImportId"}],
+    "get": {
+      "tags": ["messages"],
+      "operationId": "getImport",
+      "summary": "One import",
+      "description": "An export posted to /api/v1/imports (`import_id` of its 202): `queued` until its job has read it, then `done` with the counts in `summary`, or `failed` with the reason. Records are kept 30 days by default (retention `uploads_days`).",
+      "responses": {
+        "200": {
+          "description": "The import.",
+          "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Import"},
+            "example": {"id": 12, "kind": "linkedin-export", "size": 1843302, "state": "done", "summary": {"rows": 412, "conversations": 57, "analysed": 0, "queued": 49, "duplicates": 0, "skipped_drafts": 3, "skipped_sponsored": 5, "without_inbound": 8, "errors": []}, "created_at": "2026-11-20T09:30:00.000Z", "updated_at": "2026-11-20T09:30:02.412Z"}
+          }}
+        },
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "401": {"$ref": "#/components/responses/Unauthorized"},
+        "404": {"$ref": "#/components/responses/NotFound"},
         "422": {"$ref": "#/components/responses/UnprocessableContent"},
         "500": {"$ref": "#/components/responses/InternalError"},
         "503": {"$ref": "#/components/responses/Unavailable"}
@@ -337,15 +392,17 @@ constexpr std::string_view kPathsOpportunities = R"json({"paths": {
       "tags": ["opportunities"],
       "operationId": "rescoreOpportunities",
       "summary": "Re-score every opportunity",
-      "description": "Scores every opportunity again with the current profile (after PUT /api/v1/profile). Status, notes and manual tiers are kept.",
+      "description": "Scores every opportunity again with the current profile (after PUT /api/v1/profile). Status, notes and manual tiers are kept; each changed opportunity publishes `opportunity.updated`.\n\nBy default a `rescore_all` job does it: 202 with the job. One such job is live at a time, so asking again while it is queued or running answers the same job. With `wait=true`: 200 when done.",
+      "parameters": [{"$ref": "#/components/parameters/Wait"}],
       "responses": {
         "200": {
-          "description": "Done.",
+          "description": "`wait=true`: done.",
           "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/RescoreResult"},
             "example": {"rescored": 57, "profile_version": 8312094417263}
           }}
         },
+        "202": {"$ref": "#/components/responses/JobAccepted"},
         "400": {"$ref": "#/components/responses/BadRequest"},
         "401": {"$ref": "#/components/responses/Unauthorized"},
         "500": {"$ref": "#/components/responses/InternalError"},
@@ -418,9 +475,11 @@ constexpr std::string_view kPathsOpportunities = R"json({"paths": {
       "tags": ["opportunities"],
       "operationId": "reprocessOpportunity",
       "summary": "Analyse the message again",
-      "description": "Runs the whole pipeline again on the opportunity's message with the current profile. Status, notes and manual tier are kept; a pending reply is redrafted, a decided one is kept.",
+      "description": "Runs the whole pipeline again on the opportunity's message with the current profile. Status, notes and manual tier are kept; a pending reply is redrafted, a decided one is kept.\n\nBy default a high-priority `reprocess_opportunity` job does it: 202 with the job (the same job while one for this opportunity is queued or running); `opportunity.updated` is published when it is done. With `wait=true`: 200 with the re-analysed opportunity.",
+      "parameters": [{"$ref": "#/components/parameters/Wait"}],
       "responses": {
-        "200": {"description": "The re-analysed opportunity.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Opportunity"}}}},
+        "200": {"description": "`wait=true`: the re-analysed opportunity.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Opportunity"}}}},
+        "202": {"$ref": "#/components/responses/JobAccepted"},
         "400": {"$ref": "#/components/responses/BadRequest"},
         "401": {"$ref": "#/components/responses/Unauthorized"},
         "404": {"$ref": "#/components/responses/NotFound"},
@@ -590,6 +649,276 @@ constexpr std::string_view kPathsResponsesProfile = R"json({"paths": {
   }
 }})json";
 
+constexpr std::string_view kPathsJobs = R"json({"paths": {
+  "/api/v1/jobs": {
+    "get": {
+      "tags": ["jobs"],
+      "operationId": "listJobs",
+      "summary": "List jobs",
+      "description": "Newest first. Job types: `process_message` (analyse a stored message), `reprocess_opportunity`, `rescore_all`, `import_export`, `daily_digest`, `cleanup`. Unlike the other lists, an invalid filter value here is 400.",
+      "parameters": [
+        {"name": "state", "in": "query", "schema": {"$ref": "#/components/schemas/JobState"}},
+        {"name": "type", "in": "query", "description": "Only jobs of this type (exact).", "schema": {"type": "string"}},
+        {"$ref": "#/components/parameters/Limit"},
+        {"name": "skip", "in": "query", "description": "Items to skip.", "schema": {"type": "integer", "minimum": 0, "default": 0}}
+      ],
+      "responses": {
+        "200": {"description": "A page of jobs.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobPage"}}}},
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "401": {"$ref": "#/components/responses/Unauthorized"},
+        "500": {"$ref": "#/components/responses/InternalError"},
+        "503": {"$ref": "#/components/responses/Unavailable"}
+      }
+    }
+  },
+  "/api/v1/jobs/{id}": {
+    "parameters": [{"$ref": "#/components/parameters/JobId"}],
+    "get": {
+      "tags": ["jobs"],
+      "operationId": "getJob",
+      "summary": "One job",
+      "description": "Where a 202 `Location` points. Poll it until `state` is final (`succeeded`, `failed`, `dead` or `cancelled`), or watch GET /api/v1/events. Finished jobs are kept 14 days (failed and dead ones 30) by default.",
+      "responses": {
+        "200": {"description": "The job.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "401": {"$ref": "#/components/responses/Unauthorized"},
+        "404": {"$ref": "#/components/responses/NotFound"},
+        "422": {"$ref": "#/components/responses/UnprocessableContent"},
+        "500": {"$ref": "#/components/responses/InternalError"},
+        "503": {"$ref": "#/components/responses/Unavailable"}
+      }
+    }
+  },
+  "/api/v1/jobs/{id}/retry": {
+    "parameters": [{"$ref": "#/components/parameters/JobId"}],
+    "post": {
+      "tags": ["jobs"],
+      "operationId": "retryJob",
+      "summary": "Run a job again",
+      "description": "Queues a `failed`, `dead` or `cancelled` job again, now, with its attempts reset to 0. 409 for a job in another state, or when another queued or running job holds its `idempotency_key` (that work is queued already).",
+      "responses": {
+        "200": {"description": "The job, queued again.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "401": {"$ref": "#/components/responses/Unauthorized"},
+        "404": {"$ref": "#/components/responses/NotFound"},
+        "409": {"$ref": "#/components/responses/Conflict"},
+        "422": {"$ref": "#/components/responses/UnprocessableContent"},
+        "500": {"$ref": "#/components/responses/InternalError"},
+        "503": {"$ref": "#/components/responses/Unavailable"}
+      }
+    }
+  },
+  "/api/v1/jobs/{id}/cancel": {
+    "parameters": [{"$ref": "#/components/parameters/JobId"}],
+    "post": {
+      "tags": ["jobs"],
+      "operationId": "cancelJob",
+      "summary": "Cancel a job",
+      "description": "Cancels a `queued` or `running` job; a running job's worker finds its lease gone and drops its result. Cancelling a cancelled job changes nothing. 409 for `succeeded`, `failed` and `dead` jobs.",
+      "responses": {
+        "200": {"description": "The cancelled job.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "401": {"$ref": "#/components/responses/Unauthorized"},
+        "404": {"$ref": "#/components/responses/NotFound"},
+        "409": {"$ref": "#/components/responses/Conflict"},
+        "422": {"$ref": "#/components/responses/UnprocessableContent"},
+        "500": {"$ref": "#/components/responses/InternalError"},
+        "503": {"$ref": "#/components/responses/Unavailable"}
+      }
+    }
+  },
+  "/api/v1/schedules": {
+    "get": {
+      "tags": ["jobs"],
+      "operationId": "listSchedules",
+      "summary": "List schedules",
+      "description": "The recurring jobs: `daily_digest` at 09:00 UTC and `cleanup` (retention) at 02:00 UTC unless the configuration's `[schedules]` moves or disables them. Each tick queues one job, however many lia processes run.",
+      "responses": {
+        "200": {
+          "description": "Every schedule.",
+          "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/ScheduleList"},
+            "example": {"items": [{"name": "cleanup", "cron": "0 2 * * *", "job_type": "cleanup", "payload": {}, "priority": "low", "enabled": true, "last_run_at": "2026-11-20T02:00:00.000Z", "next_run_at": "2026-11-21T02:00:00.000Z"}, {"name": "daily_digest", "cron": "0 9 * * *", "job_type": "daily_digest", "payload": {}, "priority": "normal", "enabled": true, "last_run_at": null, "next_run_at": "2026-11-20T09:00:00.000Z"}]}
+          }}
+        },
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "401": {"$ref": "#/components/responses/Unauthorized"},
+        "500": {"$ref": "#/components/responses/InternalError"},
+        "503": {"$ref": "#/components/responses/Unavailable"}
+      }
+    }
+  },
+  "/api/v1/digests/latest": {
+    "get": {
+      "tags": ["digests"],
+      "operationId": "getLatestDigest",
+      "summary": "The latest daily digest",
+      "description": "Built by the `daily_digest` job over the 24 hours before it ran: new opportunities by tier, the five best, and the replies awaiting you (up to 50). Reading it never builds one.",
+      "responses": {
+        "200": {
+          "description": "The newest digest.",
+          "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Digest"},
+            "example": {"day": "2026-11-20", "from": "2026-11-19T09:00:00.000Z", "to": "2026-11-20T09:00:00.000Z", "new_opportunities": {"total": 4, "by_tier": {"HIGH_PRIORITY": 1, "INTERESTING": 2, "LOW": 1, "NOT_INTERESTED": 0}}, "top": [{"opportunity_id": 42, "company": "Acme", "role": "Senior Go Engineer", "recruiter_name": "Lauren Hayes", "tier": "HIGH_PRIORITY", "score": 87}], "pending_replies": {"count": 1, "complete": true, "items": [{"opportunity_id": 42, "company": "Acme", "role": "Senior Go Engineer", "recruiter_name": "Lauren Hayes", "tier": "HIGH_PRIORITY", "score": 87}]}, "created_at": "2026-11-20T09:00:01.204Z"}
+          }}
+        },
+        "400": {"$ref": "#/components/responses/BadRequest"},
+        "401": {"$ref": "#/components/responses/Unauthorized"},
+        "404": {
+          "description": "No digest yet: the `daily_digest` schedule builds the first one.",
+          "content": {"application/problem+json": {
+            "schema": {"$ref": "#/components/schemas/Problem"},
+            "example": {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "No digest yet: the daily_digest schedule builds the first one."}
+          }}
+        },
+        "500": {"$ref": "#/components/responses/InternalError"},
+        "503": {"$ref": "#/components/responses/Unavailable"}
+      }
+    }
+  }
+}})json";
+
+constexpr std::string_view kPathsEvents = R"json({"paths": {
+  "/api/v1/events": {
+    "get": {
+      "tags": ["events"],
+      "operationId": "streamEvents",
+      "summary": "Live events (Server-Sent Events)",
+      "description": "What happens in lia as it happens, as a `text/event-stream` for EventSource or `curl -N`. The stream opens with `retry: 2000` (how long EventSource waits before reconnecting, in ms), then sends each event as an `id:`, an `event:` and a `data:` line and a blank line:\n\n```\nid: 41\nevent: opportunity.created\ndata: {\"opportunity_id\":42,\"message_id\":311,\"company\":\"Acme\",\"role\":\"Senior Go Engineer\",\"tier\":\"HIGH_PRIORITY\",\"score\":87}\n```\n\n`data` is a JSON object:\n\n| event | data |\n|---|---|\n| `message.received` | `message_id`, `job_id`, `sender` (a message stored with its analysis job) |\n| `opportunity.created`, `opportunity.updated` | `opportunity_id`, `message_id`, `company`, `role`, `tier`, `score` |\n| `job.failed`, `job.dead` | `job_id`, `type`, `attempts`, `state`, `error`, `will_retry` (an attempt failed; `job.dead` when it was the last) |\n| `import.progress` | `upload_id` (the import's id), `messages`, `done`, `queued`, `duplicates` |\n\nAfter 15 s without an event a `: heartbeat` comment is sent, so proxies keep the connection open and clients notice a dead one.\n\n**Resuming.** An event's `id` is its place in lia's event log, which keeps events 7 days by default. A client that reconnects with the last id it saw (`Last-Event-ID`, which EventSource sends by itself, or `last_event_id`) first gets every event after it, across server restarts; the header wins over the parameter. Without either, or with an id beyond the newest event (one from a replaced database), the stream starts with the next event published. When lia stops, the stream ends; reconnect to resume.\n\nEach open stream holds one of the server's worker threads: at most 8 are open at once, and one more is 503 with `Retry-After`. Unknown query parameters are 400, as everywhere.",
+      "parameters": [
+        {"name": "Last-Event-ID", "in": "header", "description": "The last event id seen: the stream starts after it. EventSource sends it on reconnecting.", "schema": {"type": "string", "pattern": "^[0-9]+$"}, "example": "41"},
+        {"name": "last_event_id", "in": "query", "description": "The same as the `Last-Event-ID` header, for clients that cannot set headers; the header wins. Empty: absent.", "schema": {"type": "integer", "format": "int64", "minimum": 0}},
+        {"name": "types", "in": "query", "style": "form", "explode": true, "description": "Only events of these types: `message.received`, `opportunity.created`, `opportunity.updated`, `job.failed`, `job.dead`, `import.progress`. Repeat the parameter or separate types with commas: `types=job.failed,job.dead`. Absent: every type.", "schema": {"type": "array", "items": {"type": "string"}}}
+      ],
+      "responses": {
+        "200": {
+          "description": "The stream, until the client or lia closes it. Not cached (`Cache-Control: no-cache`) nor buffered by nginx (`X-Accel-Buffering: no`).",
+          "content": {"text/event-stream": {
+            "schema": {"type": "string", "description": "Server-Sent Events (WHATWG HTML, section 9.2)."},
+            "example": "retry: 2000\n\nid: 41\nevent: message.received\ndata: {\"job_id\":958,\"message_id\":311,\"sender\":\"Lauren Hayes\"}\n\nid: 42\nevent: opportunity.created\ndata: {\"company\":\"Acme\",\"message_id\":311,\"opportunity_id\":42,\"role\":\"Senior Go Engineer\",\"score\":87,\"tier\":\"HIGH_PRIORITY\"}\n\n: heartbeat\n\n"
+          }}
+        },
+        "400": {
+          "description": "The event id to resume after is not a non-negative integer; `errors` names `Last-Event-ID` or `last_event_id`.",
+          "content": {"application/problem+json": {
+            "schema": {"$ref": "#/components/schemas/Problem"},
+            "example": {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": "The event id to resume after is not valid.", "errors": [{"field": "Last-Event-ID", "message": "must be an event id: a non-negative integer"}]}
+          }}
+        },
+        "401": {"$ref": "#/components/responses/Unauthorized"},
+        "500": {"$ref": "#/components/responses/InternalError"},
+        "503": {
+          "description": "Too many event streams are open (with `Retry-After`), or the event log is unreachable.",
+          "headers": {"Retry-After": {"$ref": "#/components/headers/RetryAfter"}},
+          "content": {"application/problem+json": {
+            "schema": {"$ref": "#/components/schemas/Problem"},
+            "example": {"type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": "Too many event streams are open."}
+          }}
+        }
+      }
+    }
+  }
+}})json";
+
+constexpr std::string_view kSchemasJobs = R"json({"components": {"schemas": {
+  "Job": {
+    "type": "object",
+    "description": "A durable background job. Delivered at least once: a job whose worker dies is leased again when its lease expires; a failed attempt that may succeed later is retried with exponential backoff until `max_attempts`.",
+    "required": ["id", "type", "payload", "priority", "state", "attempts", "max_attempts", "run_at", "lease_owner", "lease_expires_at", "last_error", "idempotency_key", "created_at", "updated_at"],
+    "properties": {
+      "id": {"type": "integer", "format": "int64"},
+      "type": {"type": "string", "description": "The task that runs it: `process_message`, `reprocess_opportunity`, `rescore_all`, `import_export`, `daily_digest`, `cleanup`."},
+      "payload": {"description": "The task's input, as JSON: an object for every job lia queues (`{\"message_id\": 311}`, `{\"opportunity_id\": 42}`...)."},
+      "priority": {"$ref": "#/components/schemas/JobPriority"},
+      "state": {"$ref": "#/components/schemas/JobState"},
+      "attempts": {"type": "integer", "minimum": 0, "description": "Attempts so far, the running one included; reset to 0 by a retry."},
+      "max_attempts": {"type": "integer", "minimum": 1, "description": "Attempts before the job is dead."},
+      "run_at": {"type": "string", "format": "date-time", "description": "Not started before this instant (a retry's backoff)."},
+      "lease_owner": {"type": ["string", "null"], "description": "The worker running it; null unless running."},
+      "lease_expires_at": {"type": ["string", "null"], "format": "date-time", "description": "When another worker may take it over; null unless running."},
+      "last_error": {"type": ["string", "null"], "description": "Why the last failed attempt failed; null if none did."},
+      "idempotency_key": {"type": ["string", "null"], "description": "At most one queued or running job holds a key: queuing the same work again returns that job."},
+      "created_at": {"type": "string", "format": "date-time"},
+      "updated_at": {"type": "string", "format": "date-time"}
+    }
+  },
+  "JobPage": {
+    "type": "object",
+    "required": ["items", "skip", "limit", "has_more"],
+    "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}},
+      "skip": {"type": "integer", "minimum": 0},
+      "limit": {"type": "integer", "minimum": 1, "maximum": 500},
+      "has_more": {"type": "boolean", "description": "The page is full: there may be more after it."}
+    }
+  },
+  "JobPriority": {"type": "string", "description": "Workers take `high` first.", "enum": ["high", "normal", "low"]},
+  "JobState": {"type": "string", "description": "`queued`: waiting for `run_at` and a worker; `running`: leased; `succeeded`; `failed`: failed with an error not worth retrying; `dead`: failed on its last allowed attempt; `cancelled`: by a person.", "enum": ["queued", "running", "succeeded", "failed", "dead", "cancelled"]},
+  "Schedule": {
+    "type": "object",
+    "required": ["name", "cron", "job_type", "payload", "priority", "enabled", "last_run_at", "next_run_at"],
+    "properties": {
+      "name": {"type": "string"},
+      "cron": {"type": "string", "description": "Five cron fields, in UTC."},
+      "job_type": {"type": "string", "description": "The type of the jobs it queues."},
+      "payload": {"description": "The payload of the jobs it queues (JSON)."},
+      "priority": {"$ref": "#/components/schemas/JobPriority"},
+      "enabled": {"type": "boolean", "description": "A disabled schedule is kept but never fires."},
+      "last_run_at": {"type": ["string", "null"], "format": "date-time", "description": "The tick last fired (its scheduled instant); null before the first."},
+      "next_run_at": {"type": ["string", "null"], "format": "date-time", "description": "The next tick; null while disabled."}
+    }
+  },
+  "ScheduleList": {
+    "type": "object",
+    "required": ["items"],
+    "properties": {
+      "items": {"type": "array", "items": {"$ref": "#/components/schemas/Schedule"}}
+    }
+  },
+  "Digest": {
+    "type": "object",
+    "description": "The daily digest, over `from` to `to`.",
+    "required": ["day", "from", "to", "new_opportunities", "top", "pending_replies", "created_at"],
+    "properties": {
+      "day": {"type": "string", "format": "date", "description": "The UTC day it was built; building again that day replaces it."},
+      "from": {"type": "string", "format": "date-time"},
+      "to": {"type": "string", "format": "date-time"},
+      "new_opportunities": {
+        "type": "object",
+        "required": ["total", "by_tier"],
+        "properties": {
+          "total": {"type": "integer", "minimum": 0},
+          "by_tier": {"type": "object", "description": "Count per effective tier.", "propertyNames": {"$ref": "#/components/schemas/Tier"}, "additionalProperties": {"type": "integer", "minimum": 0}}
+        }
+      },
+      "top": {"type": "array", "description": "The best new opportunities, highest score first.", "maxItems": 5, "items": {"$ref": "#/components/schemas/DigestOpportunity"}},
+      "pending_replies": {
+        "type": "object",
+        "description": "Opportunities whose drafted reply awaits you.",
+        "required": ["count", "complete", "items"],
+        "properties": {
+          "count": {"type": "integer", "minimum": 0, "description": "Items listed."},
+          "complete": {"type": "boolean", "description": "False when there were more pending replies than the 50 listed."},
+          "items": {"type": "array", "maxItems": 50, "items": {"$ref": "#/components/schemas/DigestOpportunity"}}
+        }
+      },
+      "created_at": {"type": "string", "format": "date-time", "description": "When it was built."}
+    }
+  },
+  "DigestOpportunity": {
+    "type": "object",
+    "required": ["opportunity_id", "company", "role", "recruiter_name", "tier", "score"],
+    "properties": {
+      "opportunity_id": {"type": "integer", "format": "int64"},
+      "company": {"type": ["string", "null"]},
+      "role": {"type": ["string", "null"]},
+      "recruiter_name": {"type": "string"},
+      "tier": {"$ref": "#/components/schemas/Tier"},
+      "score": {"type": "integer", "minimum": 0, "maximum": 100}
+    }
+  }
+}}})json";
+
 constexpr std::string_view kComponents = R"json({"components": {
   "securitySchemes": {
     "bearerAuth": {
@@ -602,13 +931,26 @@ constexpr std::string_view kComponents = R"json({"components": {
     "OpportunityId": {"name": "id", "in": "path", "required": true, "description": "The opportunity's id; not a positive integer is 422.", "schema": {"type": "integer", "format": "int64", "minimum": 1}},
     "ResponseOpportunityId": {"name": "opportunity_id", "in": "path", "required": true, "description": "The id of the opportunity the reply answers; not a positive integer is 422.", "schema": {"type": "integer", "format": "int64", "minimum": 1}},
     "Skip": {"name": "skip", "in": "query", "description": "Items to skip.", "schema": {"type": "integer", "minimum": 0, "maximum": 1000000000, "default": 0}},
-    "Limit": {"name": "limit", "in": "query", "description": "Items per page.", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}}
+    "Limit": {"name": "limit", "in": "query", "description": "Items per page.", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
+    "Wait": {"name": "wait", "in": "query", "description": "`true` (or `1`, or empty): do the work before answering. `false` (or `0`), the default: answer 202 at once with the job that will do it. Any other value is 400.", "schema": {"type": "boolean", "default": false}},
+    "JobId": {"name": "id", "in": "path", "required": true, "description": "The job's id; not a positive integer is 422.", "schema": {"type": "integer", "format": "int64", "minimum": 1}},
+    "ImportId": {"name": "id", "in": "path", "required": true, "description": "The import's id (`import_id` of its 202); not a positive integer is 422.", "schema": {"type": "integer", "format": "int64", "minimum": 1}}
   },
   "headers": {
     "OpportunityLocation": {"description": "/api/v1/opportunities/{id} of the opportunity (single-message form only).", "schema": {"type": "string", "format": "uri-reference"}},
-    "ProfileETag": {"description": "The profile's version, quoted: it changes whenever the profile's content does.", "schema": {"type": "string"}}
+    "ProfileETag": {"description": "The profile's version, quoted: it changes whenever the profile's content does.", "schema": {"type": "string"}},
+    "JobLocation": {"description": "/api/v1/jobs/{id} of the job doing the work (for a batch of messages, each item names its job instead).", "schema": {"type": "string", "format": "uri-reference"}},
+    "RetryAfter": {"description": "Seconds to wait before trying again.", "schema": {"type": "integer", "minimum": 0}}
   },
   "responses": {
+    "JobAccepted": {
+      "description": "Queued: the job that will do the work. Follow `Location`, or watch GET /api/v1/events.",
+      "headers": {"Location": {"$ref": "#/components/headers/JobLocation"}},
+      "content": {"application/json": {
+        "schema": {"$ref": "#/components/schemas/Job"},
+        "example": {"id": 961, "type": "reprocess_opportunity", "payload": {"opportunity_id": 42}, "priority": "high", "state": "queued", "attempts": 0, "max_attempts": 5, "run_at": "2026-11-20T09:30:00.000Z", "lease_owner": null, "lease_expires_at": null, "last_error": null, "idempotency_key": "reprocess_opportunity:42", "created_at": "2026-11-20T09:30:00.000Z", "updated_at": "2026-11-20T09:30:00.000Z"}
+      }}
+    },
     "BadRequest": {
       "description": "Unknown query parameter, or a malformed request.",
       "content": {"application/problem+json": {
@@ -632,7 +974,7 @@ constexpr std::string_view kComponents = R"json({"components": {
       }}
     },
     "Conflict": {
-      "description": "The resource's state forbids this (a pending reply, a reply already decided).",
+      "description": "The resource's state forbids this (a pending reply, a reply already decided, a job in the wrong state).",
       "content": {"application/problem+json": {
         "schema": {"$ref": "#/components/schemas/Problem"},
         "example": {"type": "about:blank", "title": "Conflict", "status": 409, "detail": "opportunity 42 has a pending reply; pass force=true to delete it anyway"}
@@ -735,13 +1077,71 @@ constexpr std::string_view kSchemasApi = R"json({"components": {"schemas": {
       "duplicates": {"type": "integer", "minimum": 0}
     }
   },
+  "QueuedMessage": {
+    "type": "object",
+    "description": "A message stored without waiting for its analysis.",
+    "required": ["message_id", "duplicate", "opportunity_id", "job_id"],
+    "properties": {
+      "message_id": {"type": "integer", "format": "int64"},
+      "duplicate": {"type": "boolean", "description": "Already stored: nothing was written."},
+      "opportunity_id": {"type": ["integer", "null"], "format": "int64", "description": "The message's opportunity when it has one already (a duplicate analysed before); null for a message just queued."},
+      "job_id": {"type": ["integer", "null"], "format": "int64", "description": "The `process_message` job that analyses the message; null when none is needed."}
+    }
+  },
+  "QueuedMessageBatch": {
+    "type": "object",
+    "required": ["items", "accepted", "duplicates", "jobs"],
+    "properties": {
+      "items": {"type": "array", "description": "One per message, in order.", "items": {"$ref": "#/components/schemas/QueuedMessage"}},
+      "accepted": {"type": "integer", "minimum": 0, "description": "New messages stored."},
+      "duplicates": {"type": "integer", "minimum": 0},
+      "jobs": {"type": "integer", "minimum": 0, "description": "Items with a job."}
+    }
+  },
+  "QueuedImport": {
+    "type": "object",
+    "required": ["import_id", "job_id"],
+    "properties": {
+      "import_id": {"type": "integer", "format": "int64", "description": "GET /api/v1/imports/{import_id} follows it."},
+      "job_id": {"type": "integer", "format": "int64", "description": "The `import_export` job."}
+    }
+  },
+  "Import": {
+    "type": "object",
+    "description": "An export posted to /api/v1/imports, and what became of it.",
+    "required": ["id", "kind", "size", "state", "summary", "created_at", "updated_at"],
+    "properties": {
+      "id": {"type": "integer", "format": "int64"},
+      "kind": {"type": "string", "description": "What was posted: `linkedin-export`."},
+      "size": {"type": "integer", "format": "int64", "minimum": 0, "description": "Bytes as received."},
+      "state": {"type": "string", "enum": ["queued", "done", "failed"], "description": "`queued` until the job has read the export; then `done`, or `failed` when the export cannot be read."},
+      "summary": {
+        "description": "Empty while queued; the counts when done; `{\"error\"}` when failed.",
+        "anyOf": [
+          {"$ref": "#/components/schemas/ImportSummary"},
+          {"$ref": "#/components/schemas/ImportFailure"},
+          {"type": "object", "maxProperties": 0}
+        ]
+      },
+      "created_at": {"type": "string", "format": "date-time"},
+      "updated_at": {"type": "string", "format": "date-time"}
+    }
+  },
+  "ImportFailure": {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+      "error": {"type": "string", "description": "Why the export could not be read."}
+    }
+  },
   "ImportSummary": {
     "type": "object",
-    "required": ["rows", "conversations", "analysed", "duplicates", "skipped_drafts", "skipped_sponsored", "without_inbound", "errors"],
+    "required": ["rows", "conversations", "analysed", "queued", "duplicates", "skipped_drafts", "skipped_sponsored", "without_inbound", "errors"],
     "properties": {
       "rows": {"type": "integer", "minimum": 0, "description": "CSV rows read."},
       "conversations": {"type": "integer", "minimum": 0},
-      "analysed": {"type": "integer", "minimum": 0, "description": "New messages analysed."},
+      "analysed": {"type": "integer", "minimum": 0, "description": "New messages analysed before the answer (`wait=true`); 0 for a queued import."},
+      "queued": {"type": "integer", "minimum": 0, "description": "New messages queued for analysis, one `process_message` job each (a queued import); 0 with `wait=true`."},
       "duplicates": {"type": "integer", "minimum": 0, "description": "Messages imported before."},
       "skipped_drafts": {"type": "integer", "minimum": 0},
       "skipped_sponsored": {"type": "integer", "minimum": 0},
@@ -1071,14 +1471,17 @@ constexpr std::string_view kSchemasDomain = R"json({"components": {"schemas": {
   "Speaker": {"type": "string", "enum": ["recruiter", "candidate"]}
 }}})json";
 
-constexpr std::array<std::string_view, 8> kPieces = {
+constexpr std::array<std::string_view, 11> kPieces = {
     kHead,
     kPathsHealthDocs,
     kPathsMessages,
     kPathsOpportunities,
     kPathsResponsesProfile,
+    kPathsJobs,
+    kPathsEvents,
     kComponents,
     kSchemasApi,
+    kSchemasJobs,
     kSchemasDomain,
 };
 

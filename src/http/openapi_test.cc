@@ -9,6 +9,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -24,8 +25,17 @@
 #include "core/profile.h"
 #include "http/api_v1.h"
 #include "http/docs_assets.h"
+#include "http/events_api.h"
 #include "http/server.h"
+#include "jobs/job_queue.h"
+#include "jobs/scheduler.h"
+#include "jobs/sqlite/sqlite_job_queue.h"
+#include "jobs/sqlite/sqlite_schedule_store.h"
+#include "service/event_bus.h"
+#include "service/maintenance.h"
 #include "service/opportunity_service.h"
+#include "store/event_log.h"
+#include "store/sqlite/sqlite_event_log.h"
 #include "store/store.h"
 
 namespace lia::http {
@@ -263,11 +273,19 @@ TEST(OpenApiDocumentTest, IsOpenApi31WithInfoServersAndBearerAuth) {
               "description": "An API token (`LIA_API_TOKEN`, or `lia token create NAME`). Required for paths under /api when lia listens beyond loopback."})"));
   EXPECT_EQ(doc.at("security"), json::parse(R"([{"bearerAuth": []}])"));
   // Every piece parsed: a malformed one would drop its paths or schemas.
-  EXPECT_EQ(doc.at("paths").size(), 21u);
-  for (const char* schema :
-       {"Opportunity", "OpportunityPage", "Stats", "Response", "Message",
-        "ThreadEntry", "Profile", "ProfileUpdate", "Analysis", "ImportSummary",
-        "IngestResult", "IngestBatchResult", "Problem", "FieldError"}) {
+  EXPECT_EQ(doc.at("paths").size(), 29u);
+  for (const char* schema : {"Opportunity",   "OpportunityPage",
+                             "Stats",         "Response",
+                             "Message",       "ThreadEntry",
+                             "Profile",       "ProfileUpdate",
+                             "Analysis",      "ImportSummary",
+                             "IngestResult",  "IngestBatchResult",
+                             "QueuedMessage", "QueuedMessageBatch",
+                             "QueuedImport",  "Import",
+                             "Job",           "JobPage",
+                             "Schedule",      "ScheduleList",
+                             "Digest",        "Problem",
+                             "FieldError"}) {
     EXPECT_TRUE(doc.at("components").at("schemas").contains(schema)) << schema;
   }
 }
@@ -409,27 +427,57 @@ TEST(OpenApiDocumentTest, RepeatableQueryParametersAreFormExplodedArrays) {
 class OpenApiApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    char dir[] = "/tmp/lia_openapi_test_XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+    const std::string path = dir_ + "/lia.db";
     store::SqliteStoreOptions store_options;
-    store_options.path = ":memory:";
+    store_options.path = path;
     absl::StatusOr<std::unique_ptr<store::Store>> store =
         store::OpenSqliteStore(store_options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
+    store::SqliteJobQueueOptions queue_options;
+    queue_options.path = path;
+    absl::StatusOr<std::unique_ptr<jobs::JobQueue>> queue =
+        store::OpenSqliteJobQueue(queue_options);
+    ASSERT_TRUE(queue.ok()) << queue.status();
+    queue_ = *std::move(queue);
+    store::SqliteScheduleStoreOptions schedule_options;
+    schedule_options.path = path;
+    absl::StatusOr<std::unique_ptr<jobs::ScheduleStore>> schedules =
+        store::OpenSqliteScheduleStore(schedule_options);
+    ASSERT_TRUE(schedules.ok()) << schedules.status();
+    schedules_ = *std::move(schedules);
+    ASSERT_TRUE(schedules_->Sync(jobs::DefaultSchedules(), absl::Now()).ok());
+    absl::StatusOr<std::unique_ptr<store::EventLog>> log =
+        store::OpenSqliteEventLog({path});
+    ASSERT_TRUE(log.ok()) << log.status();
+    event_log_ = *std::move(log);
+    events_ = std::make_unique<service::EventBus>(*event_log_);
     cache_ = cache::NewMemoryCache(cache::MemoryCacheOptions{});
     pipeline_ = analysis::NewRulesPipeline();
     profiles_ = service::NewProfileHolder(core::DefaultProfile(), "");
+    service::ServiceOptions service_options;
+    service_options.queue = queue_.get();
+    service_options.events = events_.get();
     service_ = std::make_unique<service::OpportunityService>(
-        *store_, *cache_, *pipeline_, *profiles_);
+        *store_, *cache_, *pipeline_, *profiles_, service_options);
     context_ = std::make_unique<ApiContext>(
-        ApiContext{*service_, *store_, *cache_, LIA_PROJECT_VERSION});
+        ApiContext{*service_, *store_, *cache_, *queue_, *schedules_,
+                   LIA_PROJECT_VERSION});
+    RegisterEventRoutes(router_, *events_, EventStreamOptions{});
     RegisterApiV1(router_, *context_);
     RegisterDocs(router_, DocsOptions{LIA_PROJECT_VERSION});
   }
 
-  // Calls the handler the router picks, as the server would.
+  // Calls the handler the router picks, as the server would. Header names
+  // lower-case, as the server gives them. A streamed response
+  // (Response::stream) is returned unrun: its stream is not called.
   Response Call(const std::string& method, const std::string& path,
                 std::vector<std::pair<std::string, std::string>> query = {},
-                std::string body = "") {
+                std::string body = "",
+                std::map<std::string, std::string> headers = {}) {
     Router::Match match = router_.Find(method, path);
     if (match.handler == nullptr) {
       ADD_FAILURE() << "no route for " << method << " " << path;
@@ -440,6 +488,7 @@ class OpenApiApiTest : public ::testing::Test {
     request.path = path;
     request.query = std::move(query);
     request.body = std::move(body);
+    request.headers = std::move(headers);
     request.path_params = match.params;
     request.route = match.pattern;
     request.remote_addr = "127.0.0.1";
@@ -449,11 +498,15 @@ class OpenApiApiTest : public ::testing::Test {
   }
 
   // Calls, then checks the status is documented for the operation and the
-  // body matches its schema. Returns the parsed body (null when none).
+  // body matches its schema. Returns the parsed body (null when none). Of a
+  // stream (GET /api/v1/events) only the status and content type are
+  // checked.
   json Documented(const std::string& method, const std::string& path,
                   std::vector<std::pair<std::string, std::string>> query = {},
-                  std::string body = "") {
-    const Response response = Call(method, path, std::move(query), body);
+                  std::string body = "",
+                  std::map<std::string, std::string> headers = {}) {
+    const Response response =
+        Call(method, path, std::move(query), body, std::move(headers));
     const std::string where = method + " " + path + " -> " +
                               std::to_string(response.status) + " " +
                               response.body.substr(0, 300);
@@ -493,11 +546,11 @@ class OpenApiApiTest : public ::testing::Test {
     return parsed;
   }
 
-  // Ingests one message through POST /api/v1/messages; returns its
-  // opportunity id.
+  // Ingests and analyses one message through POST
+  // /api/v1/messages?wait=true; returns its opportunity id.
   int64_t Ingest(const std::string& text, const std::string& sender) {
     const json result = Documented(
-        "POST", "/api/v1/messages", {},
+        "POST", "/api/v1/messages", {{"wait", "true"}},
         json({{"sender", sender}, {"text", text}, {"conversation_id", sender}})
             .dump());
     if (!result.is_object() ||
@@ -508,8 +561,20 @@ class OpenApiApiTest : public ::testing::Test {
     return result.at("opportunity_id").get<int64_t>();
   }
 
+  void TearDown() override {
+    events_->Shutdown();
+    context_.reset();
+    service_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
   const json doc_ = OpenApiDocument();
+  std::string dir_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<jobs::JobQueue> queue_;
+  std::unique_ptr<jobs::ScheduleStore> schedules_;
+  std::unique_ptr<store::EventLog> event_log_;
+  std::unique_ptr<service::EventBus> events_;
   std::unique_ptr<cache::Cache> cache_;
   std::unique_ptr<analysis::Pipeline> pipeline_;
   std::unique_ptr<service::ProfileHolder> profiles_;
@@ -603,8 +668,8 @@ TEST_F(OpenApiApiTest, DocumentedQueryParametersAreTheAcceptedOnes) {
         EXPECT_NE(r.status, 400) << where << " ?" << name << ": " << r.body;
       }
     }
-    // The probes answer whatever the query; every other API handler
-    // refuses what it does not know.
+    // The probes answer whatever the query; every API handler refuses what
+    // it does not know.
     if (op.at("tags")[0] == "health") return;
     const Response r = Call(Upper(method), path, {{"undocumented", "1"}});
     EXPECT_EQ(r.status, 400) << where << " accepted an undocumented parameter";
@@ -617,28 +682,38 @@ TEST_F(OpenApiApiTest, ResponsesMatchTheirSchemas) {
   Documented("GET", "/ready");
   Documented("GET", "/api/v1/health/live");
 
-  // Messages: one, a duplicate, a batch, and invalid ones.
-  const json one = Documented("POST", "/api/v1/messages", {},
-                              json({{"id", "m1"},
-                                    {"sender", "Lauren Hayes"},
-                                    {"text", kOffer},
-                                    {"sent_at", "2026-11-20T09:30:00Z"},
-                                    {"conversation_id", "c1"}})
-                                  .dump());
+  // Messages. By default stored with an analysis job: 202 naming it.
+  auto message = [](const std::string& conversation) {
+    return json({{"id", "m-" + conversation},
+                 {"sender", "Lauren Hayes"},
+                 {"text", kOffer},
+                 {"sent_at", "2026-11-20T09:30:00Z"},
+                 {"conversation_id", conversation}})
+        .dump();
+  };
+  const json queued = Documented("POST", "/api/v1/messages", {}, message("q1"));
+  ASSERT_TRUE(queued.is_object());
+  ASSERT_TRUE(queued.at("job_id").is_number());
+  const int64_t message_job = queued.at("job_id");
+  // A duplicate still being analysed names the same job.
+  const json again = Documented("POST", "/api/v1/messages", {}, message("q1"));
+  EXPECT_EQ(again.value("job_id", json()), message_job) << again.dump();
+  Documented("POST", "/api/v1/messages", {}, R"({"messages": [
+      {"sender": "Diego Ruiz", "text": "Hola, ¿tienes tiempo esta semana?", "conversation_id": "q2"},
+      {"sender": "Mia", "text": "Are you open to a Staff role?", "conversation_id": "q3"}]})");
+
+  // With wait=true: analysed before the answer (201), or a duplicate (200).
+  const json one =
+      Documented("POST", "/api/v1/messages", {{"wait", "true"}}, message("c1"));
   ASSERT_TRUE(one.is_object());
   const int64_t id = one.at("opportunity_id");
-  Documented("POST", "/api/v1/messages", {},
-             json({{"id", "m1"},
-                   {"sender", "Lauren Hayes"},
-                   {"text", kOffer},
-                   {"sent_at", "2026-11-20T09:30:00Z"},
-                   {"conversation_id", "c1"}})
-                 .dump());
-  const json batch = Documented("POST", "/api/v1/messages", {},
-                                R"({"messages": [
+  Documented("POST", "/api/v1/messages", {{"wait", "true"}}, message("c1"));
+  // Without wait, a duplicate that has its opportunity needs no job: 200.
+  Documented("POST", "/api/v1/messages", {}, message("c1"));
+  const std::string batch_body = R"({"messages": [
             {"sender": "Diego Ruiz", "text": ")" +
-                                    std::string(kOfferEs) +
-                                    R"(", "conversation_id": "c2"},
+                                 std::string(kOfferEs) +
+                                 R"(", "conversation_id": "c2"},
             {"sender": "Mia", "message": "Thanks, have a great day!",
              "conversation_id": "c3", "thread": [
                {"from": "recruiter", "text": "Would you like to talk?"},
@@ -646,12 +721,16 @@ TEST_F(OpenApiApiTest, ResponsesMatchTheirSchemas) {
             {"sender": "Lauren Hayes", "text": "Just following up: did you see my note about the salary range?",
              "conversation_id": "c1", "thread": [
                {"from": "recruiter", "text": "Senior Go role at Acme."}]}
-          ]})");
+          ]})";
+  const json batch =
+      Documented("POST", "/api/v1/messages", {{"wait", "true"}}, batch_body);
   ASSERT_TRUE(batch.is_object());
+  Documented("POST", "/api/v1/messages", {}, batch_body);
   Documented("POST", "/api/v1/messages", {},
              R"({"messages": [{"sender": "x"}]})");
   Documented("POST", "/api/v1/messages", {}, "not json");
   Documented("POST", "/api/v1/messages", {{"dry_run", "1"}}, "{}");
+  Documented("POST", "/api/v1/messages", {{"wait", "maybe"}}, message("c9"));
 
   // The original system's form.
   const json created = Documented(
@@ -700,9 +779,20 @@ TEST_F(OpenApiApiTest, ResponsesMatchTheirSchemas) {
   Documented("PATCH", "/api/v1/opportunities/" + std::to_string(id), {},
              R"({"stauts": "new"})");
   Documented("PATCH", "/api/v1/opportunities/999999", {}, R"({"notes": ""})");
+  // Reprocess and rescore: 202 with the job, or 200 when done (wait=true).
+  const json reprocess = Documented(
+      "POST", "/api/v1/opportunities/" + std::to_string(id) + "/reprocess");
+  ASSERT_TRUE(reprocess.is_object());
   Documented("POST",
-             "/api/v1/opportunities/" + std::to_string(id) + "/reprocess");
-  Documented("POST", "/api/v1/opportunities/rescore");
+             "/api/v1/opportunities/" + std::to_string(id) + "/reprocess",
+             {{"wait", "true"}});
+  Documented("POST", "/api/v1/opportunities/999999/reprocess");
+  Documented("POST",
+             "/api/v1/opportunities/" + std::to_string(id) + "/reprocess",
+             {{"wait", "yes"}});
+  const json rescore = Documented("POST", "/api/v1/opportunities/rescore");
+  ASSERT_TRUE(rescore.is_object());
+  Documented("POST", "/api/v1/opportunities/rescore", {{"wait", "true"}});
 
   // Replies.
   Documented("GET", "/api/v1/responses");
@@ -740,16 +830,137 @@ TEST_F(OpenApiApiTest, ResponsesMatchTheirSchemas) {
   Documented("PUT", "/api/v1/profile", {},
              R"({"job_search_status": {"reject_if": ["mondays"]}})");
 
-  // Imports.
+  // Imports: queued (202), followed through GET /api/v1/imports/{id} as
+  // its job runs; or imported at once (wait=true, 201).
+  auto csv = [](const std::string& conversation) {
+    return "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,"
+           "RECIPIENT PROFILE URLS,DATE,SUBJECT,CONTENT,FOLDER,IS MESSAGE "
+           "DRAFT\n" +
+           conversation +
+           ",,Lauren Hayes,https://www.linkedin.com/in/lauren,Ana Souza,"
+           "https://www.linkedin.com/in/ana,2026-11-20 09:30:00 UTC,,"
+           "\"We're hiring a Senior Go Engineer at Acme, fully "
+           "remote.\",INBOX,No\n";
+  };
   Documented("POST", "/api/v1/imports", {}, "");
-  Documented(
-      "POST", "/api/v1/imports", {},
-      "CONVERSATION ID,CONVERSATION TITLE,FROM,SENDER PROFILE URL,TO,"
-      "RECIPIENT PROFILE URLS,DATE,SUBJECT,CONTENT,FOLDER,IS MESSAGE DRAFT\n"
-      "conv-9,,Lauren Hayes,https://www.linkedin.com/in/lauren,Ana Souza,"
-      "https://www.linkedin.com/in/ana,2026-11-20 09:30:00 UTC,,"
-      "\"We're hiring a Senior Go Engineer at Acme, fully "
-      "remote.\",INBOX,No\n");
+  Documented("POST", "/api/v1/imports", {{"wait", "soon"}}, csv("conv-8"));
+  Documented("POST", "/api/v1/imports", {{"wait", "true"}}, csv("conv-8"));
+  const json import = Documented("POST", "/api/v1/imports", {}, csv("conv-9"));
+  ASSERT_TRUE(import.is_object());
+  const int64_t import_id = import.at("import_id");
+  const std::string import_path =
+      "/api/v1/imports/" + std::to_string(import_id);
+  Documented("GET", import_path);  // Queued: summary {}.
+  ASSERT_TRUE(service_->RunImport(import_id).ok());
+  const json imported = Documented("GET", import_path);
+  EXPECT_EQ(imported.value("state", ""), "done") << imported.dump();
+  const json broken =
+      Documented("POST", "/api/v1/imports", {}, "not an export at all");
+  ASSERT_TRUE(broken.is_object());
+  EXPECT_FALSE(service_->RunImport(broken.at("import_id")).ok());
+  const json failed = Documented(
+      "GET", "/api/v1/imports/" +
+                 std::to_string(broken.at("import_id").get<int64_t>()));
+  EXPECT_EQ(failed.value("state", ""), "failed") << failed.dump();
+  Documented("GET", "/api/v1/imports/999999");
+  Documented("GET", "/api/v1/imports/0");
+
+  // Jobs: the ones queued above, taken through their states so that every
+  // nullable field is seen set and unset.
+  Documented("GET", "/api/v1/jobs");
+  Documented("GET", "/api/v1/jobs",
+             {{"state", "queued"},
+              {"type", "process_message"},
+              {"limit", "1"},
+              {"skip", "1"}});
+  Documented("GET", "/api/v1/jobs", {{"state", "stuck"}});
+  Documented("GET", "/api/v1/jobs", {{"limit", "0"}});
+  Documented("GET", "/api/v1/jobs", {{"stat", "queued"}});
+  const std::string job = "/api/v1/jobs/" + std::to_string(message_job);
+  Documented("GET", job);
+  Documented("GET", "/api/v1/jobs/999999");
+  Documented("GET", "/api/v1/jobs/abc");
+  Documented("POST", job + "/retry");  // Queued: 409.
+  Documented("POST", job + "/cancel");
+  Documented("POST", job + "/cancel");  // Cancelled already: unchanged.
+  Documented("POST", job + "/retry");
+  Documented("POST", "/api/v1/jobs/999999/cancel");
+  Documented("POST", "/api/v1/jobs/999999/retry");
+  // A cancelled rescore whose key a newer rescore holds cannot be retried.
+  const std::string first_rescore =
+      "/api/v1/jobs/" + std::to_string(rescore.at("id").get<int64_t>());
+  Documented("POST", first_rescore + "/cancel");
+  const json second_rescore =
+      Documented("POST", "/api/v1/opportunities/rescore");
+  ASSERT_TRUE(second_rescore.is_object());
+  Documented("POST", first_rescore + "/retry");  // 409.
+  // Running (leased), then succeeded.
+  const absl::StatusOr<std::optional<jobs::Job>> running =
+      queue_->Lease("openapi-test", {"rescore_all"}, absl::Minutes(1));
+  ASSERT_TRUE(running.ok() && running->has_value()) << running.status();
+  const std::string leased = "/api/v1/jobs/" + std::to_string((*running)->id);
+  Documented("GET", leased);
+  ASSERT_TRUE(queue_->Complete((*running)->id, "openapi-test").ok());
+  Documented("POST", leased + "/cancel");  // Succeeded: 409.
+  // Failed, with its error; then retried.
+  const absl::StatusOr<std::optional<jobs::Job>> doomed = queue_->Lease(
+      "openapi-test", {"reprocess_opportunity"}, absl::Minutes(1));
+  ASSERT_TRUE(doomed.ok() && doomed->has_value()) << doomed.status();
+  ASSERT_TRUE(queue_
+                  ->Fail((*doomed)->id, "openapi-test",
+                         absl::InvalidArgumentError("opportunity is gone"),
+                         jobs::RetryPolicy{})
+                  .ok());
+  const std::string failed_job =
+      "/api/v1/jobs/" + std::to_string((*doomed)->id);
+  const json failed_body = Documented("GET", failed_job);
+  EXPECT_EQ(failed_body.value("state", ""), "failed") << failed_body.dump();
+  Documented("POST", failed_job + "/cancel");  // Failed: 409.
+  Documented("POST", failed_job + "/retry");
+
+  // Schedules, before and after their first ticks.
+  Documented("GET", "/api/v1/schedules");
+  ASSERT_TRUE(schedules_->ClaimDue(absl::Now() + absl::Hours(25)).ok());
+  Documented("GET", "/api/v1/schedules");
+  Documented("GET", "/api/v1/schedules", {{"enabled", "true"}});
+
+  // The digest: none yet, then the one the daily_digest job would build.
+  Documented("GET", "/api/v1/digests/latest");
+  service::Maintenance maintenance(*store_, event_log_.get(),
+                                   service::RetentionOptions{});
+  ASSERT_TRUE(maintenance.BuildDigest(absl::Now()).ok());
+  const json digest = Documented("GET", "/api/v1/digests/latest");
+  ASSERT_TRUE(digest.is_object());
+  EXPECT_FALSE(digest.at("top").empty());
+  EXPECT_FALSE(digest.at("pending_replies").at("items").empty());
+  Documented("GET", "/api/v1/digests/latest", {{"day", "2026-11-20"}});
+
+  // Events: a stream (only its status and type are checked), its bad
+  // resume ids, and the 503 once every place is taken.
+  Documented("GET", "/api/v1/events");
+  Documented("GET", "/api/v1/events",
+             {{"last_event_id", "2"},
+              {"types", "opportunity.created,job.failed"},
+              {"types", "message.received"}});
+  Documented("GET", "/api/v1/events", {}, "", {{"last-event-id", "1"}});
+  Documented("GET", "/api/v1/events", {{"last_event_id", "first"}});
+  Documented("GET", "/api/v1/events", {}, "", {{"last-event-id", "-1"}});
+  {
+    std::vector<Response> open;
+    for (int i = 0; i < EventStreamOptions{}.max_streams; ++i) {
+      open.push_back(Call("GET", "/api/v1/events"));
+      EXPECT_EQ(open.back().status, 200);
+      EXPECT_TRUE(open.back().stream != nullptr);
+    }
+    Documented("GET", "/api/v1/events");
+    const Response busy = Call("GET", "/api/v1/events");
+    EXPECT_EQ(busy.status, 503);
+    bool retry_after = false;
+    for (const auto& [name, value] : busy.headers) {
+      retry_after = retry_after || name == "Retry-After";
+    }
+    EXPECT_TRUE(retry_after);
+  }
 
   Documented("GET", "/openapi.json");
   Documented("GET", "/docs");

@@ -44,6 +44,10 @@
 //   std::regex routing never sees the client's path.
 // * cpp-httplib reads a body only when we ask (ContentReader), so limits are
 //   enforced on decoded bytes, chunked bodies included, before buffering.
+// * A Response::stream runs inside cpp-httplib's chunked content provider,
+//   the whole stream in its one call. Its StreamWriter watches the stop flag
+//   and the client's end of the socket, so Stop() and a client going away
+//   end a stream that is idling between writes.
 
 namespace lia::http {
 namespace {
@@ -379,6 +383,71 @@ BodyFraming ReadFraming(const httplib::Request& req) {
   return framing;
 }
 
+// A streaming response's StreamWriter over cpp-httplib's chunked DataSink.
+// `fd` is the connection's socket (-1 when unknown), watched for the client
+// going away and for room to write.
+class ChunkWriter final : public StreamWriter {
+ public:
+  ChunkWriter(httplib::DataSink& sink, int fd,
+              const std::atomic<bool>& stopping, int write_timeout_ms)
+      : sink_(sink),
+        fd_(fd),
+        stopping_(stopping),
+        write_timeout_ms_(write_timeout_ms) {}
+
+  // StreamWriter:
+  bool Write(std::string_view data) override {
+    if (!Open()) return false;
+    if (data.empty()) return true;
+    // cpp-httplib gives up on a chunk when the socket is not writable at
+    // that instant; wait for room first, as a blocking write would.
+    if (!WaitWritable() || !sink_.write(data.data(), data.size())) {
+      broken_ = true;
+      return false;
+    }
+    return true;
+  }
+  bool Open() const override {
+    if (broken_ || stopping_.load()) return false;
+    if (fd_ < 0) return true;
+    pollfd p{fd_, POLLRDHUP, 0};
+    if (::poll(&p, 1, 0) > 0 &&
+        (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0) {
+      broken_ = true;  // The client closed its end (or reset).
+    }
+    return !broken_;
+  }
+
+  // Ends the response with the last chunk. False when the connection cannot
+  // carry it: the client went away, or is not reading and the server is
+  // stopping (Stop() must not wait on it).
+  bool Finish() {
+    if (broken_ || !WaitWritable()) return false;
+    sink_.done();
+    return true;
+  }
+
+ private:
+  bool WaitWritable() {
+    if (fd_ < 0) return true;
+    auto deadline =
+        SteadyClock::now() + std::chrono::milliseconds(write_timeout_ms_);
+    while (true) {
+      pollfd p{fd_, POLLOUT, 0};
+      int ready = ::poll(&p, 1, std::min(RemainingMs(deadline), kIdleSliceMs));
+      if (ready < 0 && errno != EINTR) return false;
+      if (ready > 0) return (p.revents & (POLLERR | POLLHUP | POLLNVAL)) == 0;
+      if (stopping_.load() || RemainingMs(deadline) == 0) return false;
+    }
+  }
+
+  httplib::DataSink& sink_;
+  const int fd_;
+  const std::atomic<bool>& stopping_;
+  const int write_timeout_ms_;
+  mutable bool broken_ = false;
+};
+
 class Transport final : public httplib::Server {
  public:
   Transport(const Router& router, ServerOptions options)
@@ -665,7 +734,9 @@ class Transport final : public httplib::Server {
       }
     }
     // Route every request to the one catch-all handler; Router decides.
-    req.path = "/";
+    // (Not `= "/"`: GCC 12 at -O3 takes that for an overlapping memcpy,
+    // a -Wrestrict false positive, GCC bug 105329.)
+    req.path.assign(1, '/');
   }
 
   int ExpectContinue(const httplib::Request& req, httplib::Response& res) {
@@ -897,10 +968,20 @@ class Transport final : public httplib::Server {
     if (response.status == 204 || response.status == 304) {
       response.body.clear();  // These never carry content.
     }
-    if (!response.body.empty()) {
-      res.set_content(response.body, response.content_type.empty()
+    const std::string content_type = response.content_type.empty()
                                          ? "application/octet-stream"
-                                         : response.content_type);
+                                         : response.content_type;
+    if (response.stream && response.status != 204 && response.status != 304) {
+      res.body.clear();
+      int fd =
+          ex != nullptr && ex->stream != nullptr ? ex->stream->socket() : -1;
+      res.set_chunked_content_provider(
+          content_type, [this, fd, stream = std::move(response.stream)](
+                            size_t, httplib::DataSink& sink) {
+            return RunStream(stream, sink, fd);
+          });
+    } else if (!response.body.empty()) {
+      res.set_content(response.body, content_type);
     } else {
       res.body.clear();
     }
@@ -919,6 +1000,22 @@ class Transport final : public httplib::Server {
       res.set_header("Connection", "close");
     }
     if (ex != nullptr) ex->responded = true;
+  }
+
+  // cpp-httplib's chunked content provider, called once: the whole stream
+  // runs in this call. False (the connection closes without the last chunk,
+  // so the client sees the response cut short) when the client went away or
+  // the stream threw; the server stopping ends the response properly.
+  bool RunStream(const std::function<void(StreamWriter&)>& stream,
+                 httplib::DataSink& sink, int fd) {
+    ChunkWriter writer(sink, fd, stopping_,
+                       std::max(1, options_.write_timeout_seconds) * 1000);
+    try {
+      stream(writer);
+    } catch (...) {
+      return false;
+    }
+    return writer.Finish();
   }
 
   // The last look before the head is written: one Connection header, no

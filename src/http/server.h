@@ -39,11 +39,34 @@ struct Request {
   std::vector<std::string> QueryAll(std::string_view name) const;
 };
 
+// Where a streaming response (Response::stream) writes. Valid only during
+// that call, on its thread.
+class StreamWriter {
+ public:
+  virtual ~StreamWriter() = default;
+  // Sends `data` to the client now, as one chunk; empty data sends nothing.
+  // Blocks while the client is not reading, up to the write timeout. False
+  // once the client has gone away, a write timed out or the server is
+  // stopping: the stream should return.
+  virtual bool Write(std::string_view data) = 0;
+  // False once the client has closed the connection or the server is
+  // stopping. Does not block: a stream that idles between writes checks it
+  // at least every few hundred milliseconds, so Server::Stop() is prompt.
+  virtual bool Open() const = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body is streamed instead of `body`, chunked: called once,
+  // after the head is sent, on the worker thread serving the request, which
+  // it holds until it returns; the response ends when it returns. Not called
+  // for HEAD, 204 or 304, nor when the server stops first. Compressed (and
+  // so buffered) like any body when the client accepts gzip and the type is
+  // compressible; text/event-stream never is.
+  std::function<void(StreamWriter& writer)> stream;
 
   static Response Json(int status, const nlohmann::json& body);
 };
@@ -156,8 +179,8 @@ class Server {
   // Serves until Stop(); returns once in-flight requests have finished. Binds
   // first if Bind() was not called.
   absl::Status Serve();
-  // Stops accepting; in-flight requests finish. Safe from a signal-watching
-  // thread.
+  // Stops accepting; in-flight requests finish, and streams see their
+  // StreamWriter close (Open() false). Safe from a signal-watching thread.
   void Stop();
   int port() const;
 

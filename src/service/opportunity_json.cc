@@ -1,5 +1,7 @@
 #include "service/opportunity_json.h"
 
+#include "service/opportunity_service.h"
+
 #include <nlohmann/json.hpp>
 
 #include "core/json.h"
@@ -159,6 +161,18 @@ nlohmann::json ToJson(const store::OpportunityPage& page, int64_t skip,
                          ? nlohmann::json(nullptr)
                          : nlohmann::json(page.next_cursor);
   return j;
+}
+
+nlohmann::json ToJson(const ImportSummary& s) {
+  return {{"rows", s.rows},
+          {"conversations", s.conversations},
+          {"analysed", s.analysed},
+          {"queued", s.queued},
+          {"duplicates", s.duplicates},
+          {"skipped_drafts", s.skipped_drafts},
+          {"skipped_sponsored", s.skipped_sponsored},
+          {"without_inbound", s.without_inbound},
+          {"errors", s.errors}};
 }
 
 }  // namespace lia::service

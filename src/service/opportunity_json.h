@@ -10,6 +10,8 @@
 
 namespace lia::service {
 
+struct ImportSummary;
+
 // Flat fields for clients of the original system, plus "analysis" with the
 // full pipeline result (core/json.h). List items (`with_analysis` false)
 // leave the analysis out: a page stays small, and GET .../{id} has it.
@@ -19,6 +21,8 @@ absl::StatusOr<store::Opportunity> OpportunityFromJson(const nlohmann::json& j);
 
 nlohmann::json ToJson(const store::Response& response);
 nlohmann::json ToJson(const store::OpportunityStats& stats);
+// The counts of an import (POST /api/v1/imports, the import_export job).
+nlohmann::json ToJson(const ImportSummary& summary);
 // {"items" (without analysis), "total", "skip", "limit", "has_more",
 // "next_cursor"}.
 nlohmann::json ToJson(const store::OpportunityPage& page, int64_t skip,

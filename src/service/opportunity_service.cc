@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <system_error>
+#include <utility>
 
 #include "analysis/pipeline.h"
 #include "cache/cache.h"
@@ -14,6 +15,9 @@
 #include "core/profile.h"
 #include "core/status_macros.h"
 #include "ingest/linkedin_export.h"
+#include "jobs/job.h"
+#include "jobs/job_queue.h"
+#include "service/event_bus.h"
 #include "service/opportunity_json.h"
 
 namespace lia::service {
@@ -97,6 +101,22 @@ class FileProfileHolder final : public ProfileHolder {
   std::shared_ptr<const core::Profile> profile_;  // Guarded by mu_.
   int64_t version_ = 0;                           // Guarded by mu_.
 };
+
+// Process limits of the job types the service enqueues.
+constexpr int kProcessMessageAttempts = 5;
+constexpr int kImportAttempts = 3;
+
+// What an event says of an opportunity: enough for a dashboard to update a
+// row without a round trip, never the message text.
+nlohmann::json OpportunityEvent(const store::Opportunity& o) {
+  const core::Extraction& x = o.analysis.extraction;
+  return {{"opportunity_id", o.id},
+          {"message_id", o.message_id},
+          {"company", x.company ? nlohmann::json(*x.company) : nullptr},
+          {"role", x.role ? nlohmann::json(*x.role) : nullptr},
+          {"tier", core::ToString(o.tier())},
+          {"score", o.analysis.scores.total}};
+}
 
 std::string QueryKey(const store::OpportunityQuery& q) {
   nlohmann::json j;
@@ -214,8 +234,8 @@ absl::StatusOr<store::Opportunity> OpportunityService::Analyse(
   return store_.SaveAnalysis(message_id, analysis, profile_version);
 }
 
-absl::StatusOr<std::vector<IngestedMessage>> OpportunityService::Ingest(
-    const std::vector<core::Message>& messages) {
+absl::Status OpportunityService::ValidateBatch(
+    const std::vector<core::Message>& messages) const {
   if (messages.empty()) {
     return absl::InvalidArgumentError("messages: expected at least one");
   }
@@ -232,6 +252,116 @@ absl::StatusOr<std::vector<IngestedMessage>> OpportunityService::Ingest(
           ": must not be empty");
     }
   }
+  return absl::OkStatus();
+}
+
+void OpportunityService::Publish(std::string_view type,
+                                 const nlohmann::json& data) {
+  if (options_.events == nullptr) return;
+  // Best effort by design: the state change is stored already, and the
+  // event log is for watchers, not for correctness.
+  (void)options_.events->Publish(std::string(type), data);
+}
+
+absl::StatusOr<std::vector<IngestedMessage>> OpportunityService::Enqueue(
+    const std::vector<core::Message>& messages) {
+  if (options_.queue == nullptr) {
+    return absl::FailedPreconditionError("no job queue configured");
+  }
+  LIA_RETURN_IF_ERROR(ValidateBatch(messages));
+  store::OutboxJob job;
+  job.type = kProcessMessageJob;
+  job.max_attempts = kProcessMessageAttempts;
+  LIA_ASSIGN_OR_RETURN(std::vector<store::IngestOutcome> outcomes,
+                       store_.InsertMessagesWithJobs(messages, job));
+  std::vector<IngestedMessage> out(outcomes.size());
+  std::vector<std::pair<std::string, nlohmann::json>> events;
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    const store::IngestOutcome& o = outcomes[i];
+    out[i].message_id = o.message_id;
+    out[i].duplicate = o.duplicate;
+    out[i].opportunity_id = o.opportunity_id;
+    out[i].job_id = o.job_id;
+    if (!o.duplicate) {
+      events.emplace_back(
+          "message.received",
+          nlohmann::json{
+              {"message_id", o.message_id},
+              {"job_id", o.job_id ? nlohmann::json(*o.job_id) : nullptr},
+              {"sender", messages[i].sender}});
+    }
+  }
+  // One transaction for a batch's events, as for its messages. Best effort.
+  if (options_.events != nullptr && !events.empty()) {
+    (void)options_.events->PublishBatch(events);
+  }
+  return out;
+}
+
+absl::StatusOr<store::Opportunity> OpportunityService::ProcessMessage(
+    int64_t message_id) {
+  LIA_ASSIGN_OR_RETURN(store::Opportunity o, Analyse(message_id));
+  Invalidate();
+  // A first save stamps created_at and updated_at alike; a second run of
+  // the job (after a lost lease) refreshes and reads as an update.
+  Publish(o.created_at == o.updated_at ? "opportunity.created"
+                                       : "opportunity.updated",
+          OpportunityEvent(o));
+  return o;
+}
+
+std::vector<absl::Status> OpportunityService::ProcessMessages(
+    const std::vector<int64_t>& message_ids) {
+  std::vector<absl::Status> outcomes(message_ids.size());
+  const std::shared_ptr<const core::Profile> profile = profiles_.Get();
+  const int64_t profile_version = profiles_.version();
+  std::vector<core::Analysis> analyses;
+  std::vector<size_t> analysed;  // Index into message_ids.
+  analyses.reserve(message_ids.size());
+  for (size_t i = 0; i < message_ids.size(); ++i) {
+    absl::StatusOr<store::StoredMessage> stored =
+        store_.GetMessage(message_ids[i]);
+    if (!stored.ok()) {
+      outcomes[i] = stored.status();
+      continue;
+    }
+    absl::StatusOr<core::Analysis> analysis = AnalyseMessage(
+        stored->message, message_ids[i], *profile, profile_version);
+    if (!analysis.ok()) {
+      outcomes[i] = analysis.status();
+      continue;
+    }
+    analyses.push_back(*std::move(analysis));
+    analysed.push_back(i);
+  }
+  if (analyses.empty()) return outcomes;
+  std::vector<store::Store::AnalysisToSave> to_save;
+  to_save.reserve(analyses.size());
+  for (size_t k = 0; k < analyses.size(); ++k) {
+    to_save.push_back(
+        {message_ids[analysed[k]], &analyses[k], profile_version});
+  }
+  absl::StatusOr<std::vector<store::Opportunity>> saved =
+      store_.SaveAnalyses(to_save);
+  if (!saved.ok()) {
+    for (size_t i : analysed) outcomes[i] = saved.status();
+    return outcomes;
+  }
+  Invalidate();
+  std::vector<std::pair<std::string, nlohmann::json>> events;
+  events.reserve(saved->size());
+  for (const store::Opportunity& o : *saved) {
+    events.emplace_back(o.created_at == o.updated_at ? "opportunity.created"
+                                                     : "opportunity.updated",
+                        OpportunityEvent(o));
+  }
+  if (options_.events != nullptr) (void)options_.events->PublishBatch(events);
+  return outcomes;
+}
+
+absl::StatusOr<std::vector<IngestedMessage>> OpportunityService::Ingest(
+    const std::vector<core::Message>& messages) {
+  LIA_RETURN_IF_ERROR(ValidateBatch(messages));
   LIA_ASSIGN_OR_RETURN(std::vector<store::IngestOutcome> outcomes,
                        store_.InsertMessages(messages));
   // Analyse what is new (or stored before but never analysed, after a
@@ -242,7 +372,7 @@ absl::StatusOr<std::vector<IngestedMessage>> OpportunityService::Ingest(
   std::vector<size_t> analysed_index;
   analyses.reserve(outcomes.size());
   for (size_t i = 0; i < outcomes.size(); ++i) {
-    if (outcomes[i].duplicate && outcomes[i].opportunity_id) continue;
+    if (outcomes[i].opportunity_id || outcomes[i].retired) continue;
     LIA_ASSIGN_OR_RETURN(core::Analysis analysis,
                          AnalyseMessage(messages[i], outcomes[i].message_id,
                                         *profile, profile_version));
@@ -270,6 +400,7 @@ absl::StatusOr<std::vector<IngestedMessage>> OpportunityService::Ingest(
     out[i].opportunity_id = outcomes[i].opportunity_id;
   }
   for (size_t k = 0; k < saved.size(); ++k) {
+    Publish("opportunity.created", OpportunityEvent(saved[k]));
     IngestedMessage& m = out[analysed_index[k]];
     m.opportunity_id = saved[k].id;
     m.opportunity = std::move(saved[k]);
@@ -277,12 +408,8 @@ absl::StatusOr<std::vector<IngestedMessage>> OpportunityService::Ingest(
   return out;
 }
 
-absl::StatusOr<ImportSummary> OpportunityService::ImportLinkedInExport(
-    std::string_view bytes) {
-  ingest::ExportOptions options;
-  options.owner_hint = profiles_.Get()->name;
-  LIA_ASSIGN_OR_RETURN(ingest::ExportResult parsed,
-                       ingest::ParseLinkedInExport(bytes, options));
+ImportSummary OpportunityService::SummaryOf(
+    const ingest::ExportResult& parsed) const {
   ImportSummary summary;
   summary.rows = parsed.rows;
   summary.conversations = parsed.conversations;
@@ -292,6 +419,115 @@ absl::StatusOr<ImportSummary> OpportunityService::ImportLinkedInExport(
   for (const ingest::RowError& e : parsed.errors) {
     summary.errors.push_back(e.message);
   }
+  return summary;
+}
+
+absl::StatusOr<QueuedImport> OpportunityService::EnqueueImport(
+    std::string_view bytes) {
+  if (options_.queue == nullptr) {
+    return absl::FailedPreconditionError("no job queue configured");
+  }
+  if (bytes.empty()) {
+    return absl::InvalidArgumentError(
+        "body: expected the export archive (zip) or messages.csv");
+  }
+  store::OutboxJob job;
+  job.type = kImportExportJob;
+  job.max_attempts = kImportAttempts;
+  LIA_ASSIGN_OR_RETURN(auto ids,
+                       store_.SaveUpload("linkedin-export", bytes, job));
+  return QueuedImport{ids.first, ids.second};
+}
+
+absl::StatusOr<ImportSummary> OpportunityService::RunImport(int64_t upload_id) {
+  LIA_ASSIGN_OR_RETURN(store::Upload upload,
+                       store_.GetUpload(upload_id, /*with_bytes=*/true));
+  if (upload.state != "queued") {
+    // Done by an earlier attempt whose completion was not recorded.
+    absl::StatusOr<nlohmann::json> j = core::ParseJson(upload.summary);
+    ImportSummary done;
+    if (j.ok()) {
+      done.rows = j->value("rows", int64_t{0});
+      done.queued = j->value("queued", int64_t{0});
+      done.duplicates = j->value("duplicates", int64_t{0});
+    }
+    return done;
+  }
+  ingest::ExportOptions options;
+  options.owner_hint = profiles_.Get()->name;
+  absl::StatusOr<ingest::ExportResult> parsed =
+      ingest::ParseLinkedInExport(upload.bytes, options);
+  if (!parsed.ok()) {
+    if (absl::IsInvalidArgument(parsed.status())) {
+      // Bad input never gets better: record it, drop the bytes.
+      LIA_RETURN_IF_ERROR(store_.FinishUpload(
+          upload_id, /*ok=*/false,
+          nlohmann::json{{"error", std::string(parsed.status().message())}}
+              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+    }
+    return parsed.status();
+  }
+  upload.bytes.clear();
+  upload.bytes.shrink_to_fit();
+  ImportSummary summary = SummaryOf(*parsed);
+  const size_t batch = static_cast<size_t>(options_.max_batch);
+  const size_t total = parsed->messages.size();
+  for (size_t i = 0; i < total; i += batch) {
+    std::vector<core::Message> chunk(
+        parsed->messages.begin() + static_cast<std::ptrdiff_t>(i),
+        parsed->messages.begin() +
+            static_cast<std::ptrdiff_t>(std::min(total, i + batch)));
+    LIA_ASSIGN_OR_RETURN(std::vector<IngestedMessage> done, Enqueue(chunk));
+    for (const IngestedMessage& m : done) {
+      m.duplicate ? ++summary.duplicates : ++summary.queued;
+    }
+    Publish("import.progress", {{"upload_id", upload_id},
+                                {"messages", total},
+                                {"done", std::min(total, i + batch)},
+                                {"queued", summary.queued},
+                                {"duplicates", summary.duplicates}});
+  }
+  LIA_RETURN_IF_ERROR(store_.FinishUpload(
+      upload_id, /*ok=*/true,
+      ToJson(summary).dump(-1, ' ', false,
+                           nlohmann::json::error_handler_t::replace)));
+  return summary;
+}
+
+absl::StatusOr<jobs::Job> OpportunityService::EnqueueReprocess(int64_t id) {
+  if (options_.queue == nullptr) {
+    return absl::FailedPreconditionError("no job queue configured");
+  }
+  LIA_RETURN_IF_ERROR(store_.GetOpportunity(id).status());
+  jobs::NewJob job;
+  job.type = kReprocessOpportunityJob;
+  job.payload = nlohmann::json{{"opportunity_id", id}}.dump();
+  job.priority = jobs::Priority::kHigh;  // A person is waiting for it.
+  job.max_attempts = kProcessMessageAttempts;
+  job.idempotency_key =
+      std::string(kReprocessOpportunityJob) + ":" + std::to_string(id);
+  return options_.queue->Enqueue(job);
+}
+
+absl::StatusOr<jobs::Job> OpportunityService::EnqueueRescore() {
+  if (options_.queue == nullptr) {
+    return absl::FailedPreconditionError("no job queue configured");
+  }
+  jobs::NewJob job;
+  job.type = kRescoreAllJob;
+  job.priority = jobs::Priority::kLow;
+  job.max_attempts = 3;
+  job.idempotency_key = kRescoreAllJob;
+  return options_.queue->Enqueue(job);
+}
+
+absl::StatusOr<ImportSummary> OpportunityService::ImportLinkedInExport(
+    std::string_view bytes) {
+  ingest::ExportOptions options;
+  options.owner_hint = profiles_.Get()->name;
+  LIA_ASSIGN_OR_RETURN(ingest::ExportResult parsed,
+                       ingest::ParseLinkedInExport(bytes, options));
+  ImportSummary summary = SummaryOf(parsed);
   const size_t batch = static_cast<size_t>(options_.max_batch);
   for (size_t i = 0; i < parsed.messages.size(); i += batch) {
     std::vector<core::Message> chunk(
@@ -355,7 +591,10 @@ absl::StatusOr<std::string> OpportunityService::StatsJson() {
 absl::StatusOr<store::Opportunity> OpportunityService::Update(
     int64_t id, const store::OpportunityPatch& patch) {
   absl::StatusOr<store::Opportunity> o = store_.UpdateOpportunity(id, patch);
-  if (o.ok()) Invalidate();
+  if (o.ok()) {
+    Invalidate();
+    Publish("opportunity.updated", OpportunityEvent(*o));
+  }
   return o;
 }
 
@@ -369,6 +608,7 @@ absl::StatusOr<store::Opportunity> OpportunityService::Reprocess(int64_t id) {
   LIA_ASSIGN_OR_RETURN(store::Opportunity o, store_.GetOpportunity(id));
   absl::StatusOr<store::Opportunity> fresh = Analyse(o.message_id);
   Invalidate();
+  if (fresh.ok()) Publish("opportunity.updated", OpportunityEvent(*fresh));
   return fresh;
 }
 

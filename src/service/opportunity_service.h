@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/types.h"
+#include "nlohmann/json_fwd.hpp"
 #include "store/store.h"
 
 namespace lia::analysis {
@@ -23,6 +24,23 @@ class Cache;
 namespace lia::ingest {
 struct ExportResult;
 }
+namespace lia::jobs {
+class JobQueue;
+struct Job;
+}  // namespace lia::jobs
+
+namespace lia::service {
+class EventBus;
+
+// The job types of lia's tasks (service/tasks.h runs them).
+inline constexpr char kProcessMessageJob[] = "process_message";
+inline constexpr char kReprocessOpportunityJob[] = "reprocess_opportunity";
+inline constexpr char kImportExportJob[] = "import_export";
+inline constexpr char kRescoreAllJob[] = "rescore_all";
+inline constexpr char kCleanupJob[] = "cleanup";
+inline constexpr char kDailyDigestJob[] = "daily_digest";
+
+}  // namespace lia::service
 
 namespace lia::service {
 
@@ -50,12 +68,20 @@ struct IngestedMessage {
   std::optional<int64_t> opportunity_id;
   // Set when the message was analysed in this call (not a duplicate).
   std::optional<store::Opportunity> opportunity;
+  // Enqueue only: the job that analyses it (queued now or live already).
+  std::optional<int64_t> job_id;
+};
+
+struct QueuedImport {
+  int64_t upload_id = 0;
+  int64_t job_id = 0;
 };
 
 struct ImportSummary {
   int64_t rows = 0;
   int64_t conversations = 0;
-  int64_t analysed = 0;    // New messages analysed.
+  int64_t analysed = 0;    // New messages analysed (synchronous import).
+  int64_t queued = 0;      // New messages queued for analysis (job).
   int64_t duplicates = 0;  // Already imported before.
   int64_t skipped_drafts = 0;
   int64_t skipped_sponsored = 0;
@@ -67,6 +93,10 @@ struct ServiceOptions {
   int64_t max_batch = 1000;  // Default 1,000 messages per batch request.
   // TTL of cached reads; versioned keys make invalidation exact anyway.
   int cache_ttl_seconds = 300;
+  // Not owned; may be null. Without a queue the Enqueue* calls are
+  // FailedPrecondition; without a bus no event is published.
+  jobs::JobQueue* queue = nullptr;
+  EventBus* events = nullptr;
 };
 
 // Thread-safe; every collaborator must outlive it.
@@ -86,8 +116,30 @@ class OpportunityService {
   absl::StatusOr<std::vector<IngestedMessage>> Ingest(
       const std::vector<core::Message>& messages);
 
+  // Stores each message once and, in the same transaction, queues the job
+  // that analyses each one still without an opportunity (DESIGN §6): what
+  // POST /api/v1/messages answers 202 with. Errors as Ingest.
+  absl::StatusOr<std::vector<IngestedMessage>> Enqueue(
+      const std::vector<core::Message>& messages);
+
+  // The process_message task: analyses a stored message and saves its
+  // opportunity. Idempotent: a second run refreshes the same opportunity
+  // and reply, never adds one. NotFound for an unknown message.
+  absl::StatusOr<store::Opportunity> ProcessMessage(int64_t message_id);
+  // ProcessMessage for many messages, their opportunities saved in one
+  // transaction: one status per id, in order (a failed save fails all).
+  std::vector<absl::Status> ProcessMessages(
+      const std::vector<int64_t>& message_ids);
+
   // Parses a LinkedIn export (zip or messages.csv) and ingests its messages.
   absl::StatusOr<ImportSummary> ImportLinkedInExport(std::string_view bytes);
+  // Stores the export and queues its import_export job, in one transaction.
+  absl::StatusOr<QueuedImport> EnqueueImport(std::string_view bytes);
+  // The import_export task: parses the stored export and enqueues its
+  // messages (Enqueue) in batches, publishing import.progress after each;
+  // records the summary on the upload. A second run finds every message a
+  // duplicate. InvalidArgument (not retried) for an unreadable export.
+  absl::StatusOr<ImportSummary> RunImport(int64_t upload_id);
 
   absl::StatusOr<store::Opportunity> Get(int64_t id);
   // The page (service/opportunity_json.h) and the stats as the API's JSON
@@ -102,6 +154,10 @@ class OpportunityService {
   absl::StatusOr<store::Opportunity> Reprocess(int64_t id);
   // Re-scores every opportunity for the current profile; returns the count.
   absl::StatusOr<int64_t> RescoreAll();
+  // Queue reprocess_opportunity / rescore_all (NotFound for an unknown
+  // opportunity). One live job per opportunity, one live rescore.
+  absl::StatusOr<jobs::Job> EnqueueReprocess(int64_t id);
+  absl::StatusOr<jobs::Job> EnqueueRescore();
 
   absl::StatusOr<store::Response> GetResponse(int64_t opportunity_id);
   absl::StatusOr<std::vector<store::Response>> ListResponses(
@@ -110,7 +166,12 @@ class OpportunityService {
       int64_t opportunity_id, store::Decision decision,
       const std::optional<std::string>& text);
 
+  // Drops every cached read. For changes made elsewhere: another process
+  // (`lia worker`) writing to the same database announces them as events.
+  void InvalidateCache() { Invalidate(); }
+
   ProfileHolder& profiles() { return profiles_; }
+  store::Store& store() { return store_; }
 
  private:
   absl::StatusOr<store::Opportunity> Analyse(int64_t message_id);
@@ -120,6 +181,10 @@ class OpportunityService {
                                                 const core::Profile& profile,
                                                 int64_t profile_version);
   void Invalidate();
+  // Best effort: a lost event never fails the work that caused it.
+  void Publish(std::string_view type, const nlohmann::json& data);
+  absl::Status ValidateBatch(const std::vector<core::Message>& messages) const;
+  ImportSummary SummaryOf(const ingest::ExportResult& parsed) const;
   std::string CacheVersion();
   std::string ListKey(const store::OpportunityQuery& query);
 

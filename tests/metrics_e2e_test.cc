@@ -1,0 +1,244 @@
+// /metrics as Prometheus sees it: a real `lia serve` with workers on a
+// temporary SQLite file runs posted messages as jobs, then its exposition is
+// read, checked line by line, and linted by promtool.
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "lia_server.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using lia::testing::LiaServer;
+using nlohmann::json;
+
+constexpr std::string_view kContentType =
+    "text/plain; version=0.0.4; charset=utf-8";
+
+// Polls `done` every 20 ms until it holds or `seconds` pass.
+bool WaitFor(const std::function<bool()>& done, int seconds = 60) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
+
+// A recruiter message unlike every other one of the run.
+std::string Message(int i) {
+  return "Hi Ana, company" + std::to_string(i) +
+         " is hiring a Senior Go Engineer (Go, Kubernetes, AWS). Fully "
+         "remote, $180k-$200k. Interested? Ref " +
+         std::to_string(i * 7919);
+}
+
+bool HasLine(const std::string& text, std::string_view line) {
+  return ("\n" + text).find("\n" + std::string(line) + "\n") !=
+         std::string::npos;
+}
+
+// The lines starting with `prefix`.
+std::vector<std::string> LinesWith(const std::string& text,
+                                   std::string_view prefix) {
+  std::vector<std::string> out;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(prefix, 0) == 0) out.push_back(line);
+  }
+  return out;
+}
+
+std::string FindOnPath(std::string_view program) {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return "";
+  std::string_view rest = path;
+  while (!rest.empty()) {
+    const size_t colon = rest.find(':');
+    std::string_view dir = rest.substr(0, colon);
+    rest = colon == std::string_view::npos ? "" : rest.substr(colon + 1);
+    std::string candidate(dir.empty() ? "." : dir);
+    candidate += '/';
+    candidate += program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+class MetricsE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("lia_metrics_e2e_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::ofstream(dir_ / "profile.yaml")
+        << "name: Ana Lima\npreferred_technologies: [Go, Kubernetes, AWS]\n"
+           "current_seniority: Senior\nminimum_salary_usd: 120000\n"
+           "ideal_salary_usd: 170000\npreferred_remote_policy: Remote\n";
+    // No schedules: a daily job firing mid-test would change the depths.
+    std::ofstream(dir_ / "lia.toml")
+        << "[jobs]\npoll_ms = 50\n[schedules]\ndaily_digest = \"\"\n"
+           "cleanup = \"\"\n";
+  }
+  void TearDown() override {
+    client_.reset();
+    server_.reset();
+    fs::remove_all(dir_);
+  }
+
+  void Start(std::vector<std::string> env) {
+    env.push_back("LIA_CONFIG=" + (dir_ / "lia.toml").string());
+    server_ = std::make_unique<LiaServer>(dir_, std::move(env));
+    ASSERT_GT(server_->port(), 0) << server_->first_line();
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
+    client_->set_read_timeout(60, 0);
+  }
+
+  // The body of a 200 from `path`, "" otherwise.
+  std::string Scrape(const std::string& path = "/metrics") {
+    httplib::Result r = client_->Get(path);
+    return r && r->status == 200 ? r->body : "";
+  }
+
+  fs::path dir_;
+  std::unique_ptr<LiaServer> server_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(MetricsE2eTest, ExposesJobMetricsAfterWorkersRanPostedMessages) {
+  Start({"LIA_WORKERS=2"});
+  json messages = json::array();
+  for (int i = 1; i <= 5; ++i) messages.push_back({{"text", Message(i)}});
+  httplib::Result posted =
+      client_->Post("/api/v1/messages", json{{"messages", messages}}.dump(),
+                    "application/json");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 202) << posted->body;
+  EXPECT_EQ(json::parse(posted->body)["jobs"], 5);
+
+  ASSERT_TRUE(WaitFor([&] {
+    httplib::Result r =
+        client_->Get("/api/v1/jobs?state=succeeded&type=process_message");
+    return r && r->status == 200 && json::parse(r->body)["items"].size() == 5;
+  }));
+  // A worker counts an attempt just after recording its outcome, so the
+  // last count may trail the job list by a moment.
+  const std::string attempts =
+      "job_attempts_total{type=\"process_message\",outcome=\"succeeded\"} 5";
+  std::string body;
+  ASSERT_TRUE(WaitFor([&] { return HasLine(body = Scrape(), attempts); }))
+      << body;
+
+  httplib::Result r = client_->Get("/metrics");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(r->get_header_value("Content-Type"), kContentType);
+  body = r->body;
+  EXPECT_TRUE(HasLine(body, attempts)) << body;
+  EXPECT_TRUE(HasLine(body,
+                      "job_attempts_total{type=\"process_message\","
+                      "outcome=\"failed\"} 0"))
+      << body;
+  EXPECT_TRUE(HasLine(body,
+                      "job_duration_seconds_count{type=\"process_message\","
+                      "outcome=\"succeeded\"} 5"))
+      << body;
+  EXPECT_TRUE(HasLine(body, "jobs_dead_total{type=\"process_message\"} 0"))
+      << body;
+  EXPECT_TRUE(HasLine(body,
+                      "jobs_by_state{type=\"process_message\","
+                      "state=\"succeeded\"} 5"))
+      << body;
+  EXPECT_TRUE(HasLine(body,
+                      "jobs_queue_depth{queue=\"process_message\","
+                      "state=\"queued\"} 0"))
+      << body;
+  EXPECT_TRUE(HasLine(body,
+                      "jobs_queue_depth{queue=\"process_message\","
+                      "state=\"running\"} 0"))
+      << body;
+  // No queue holds work: the default schedules fire at 02:00 and 09:00 UTC
+  // only.
+  const std::vector<std::string> queued = LinesWith(body, "jobs_queue_depth{");
+  ASSERT_FALSE(queued.empty()) << body;
+  for (const std::string& line : queued) {
+    if (line.find("state=\"queued\"") == std::string::npos) continue;
+    EXPECT_TRUE(line.ends_with("} 0")) << line;
+  }
+  EXPECT_TRUE(HasLine(body, "jobs_metrics_errors_total 0")) << body;
+  EXPECT_TRUE(HasLine(body, "lia_build_info{version=\"0.1.0\"} 1")) << body;
+
+  // The same registry under /api/v1.
+  httplib::Result api = client_->Get("/api/v1/metrics");
+  ASSERT_TRUE(api);
+  EXPECT_EQ(api->status, 200);
+  EXPECT_EQ(api->get_header_value("Content-Type"), kContentType);
+  EXPECT_TRUE(HasLine(api->body, attempts)) << api->body;
+
+  const std::string promtool = FindOnPath("promtool");
+  if (promtool.empty()) {
+    const char* require = std::getenv("LIA_REQUIRE_PROMTOOL");
+    if (require != nullptr && std::string_view(require) == "1") {
+      FAIL() << "promtool not on PATH and LIA_REQUIRE_PROMTOOL=1 "
+                "(Debian package prometheus)";
+    }
+    GTEST_SKIP() << "promtool not on PATH";
+  }
+  const fs::path file = dir_ / "metrics.txt";
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << body;
+    ASSERT_TRUE(out.good());
+  }
+  const std::string command =
+      "'" + promtool + "' check metrics < '" + file.string() + "' 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, pipe) != nullptr) output += buf;
+  EXPECT_EQ(::pclose(pipe), 0) << command << "\n" << output << "\n" << body;
+}
+
+// /metrics is outside /api, so it needs no token even where the API does;
+// /api/v1/metrics is under the API's auth.
+TEST_F(MetricsE2eTest, MetricsNeedNoTokenButTheApiRouteDoes) {
+  Start({"LIA_WORKERS=0", "LIA_LISTEN=0.0.0.0:0",
+         "LIA_API_TOKEN=metrics-e2e-token"});
+  httplib::Result open = client_->Get("/metrics");
+  ASSERT_TRUE(open);
+  EXPECT_EQ(open->status, 200);
+  EXPECT_TRUE(HasLine(open->body, "lia_build_info{version=\"0.1.0\"} 1"))
+      << open->body;
+
+  httplib::Result refused = client_->Get("/api/v1/metrics");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+
+  httplib::Result allowed = client_->Get(
+      "/api/v1/metrics", {{"Authorization", "Bearer metrics-e2e-token"}});
+  ASSERT_TRUE(allowed);
+  EXPECT_EQ(allowed->status, 200);
+  EXPECT_EQ(allowed->body.empty(), false);
+}
+
+}  // namespace
