@@ -1206,7 +1206,8 @@ TEST_P(StoreTest, RequeuesMessagesThatNeverHadAJob) {
 }
 
 TEST_P(StoreTest, KeepsAnUploadUntilItIsProcessed) {
-  const std::string bytes("PK\x03\x04 zip bytes \0 with a NUL", 30);
+  constexpr char kZip[] = "PK\x03\x04 zip bytes \0 with a NUL";
+  const std::string bytes(kZip, sizeof kZip - 1);  // The NUL included.
   OutboxJob job;
   job.type = "import_export";
   job.payload = R"({"source":"api"})";
@@ -1216,7 +1217,8 @@ TEST_P(StoreTest, KeepsAnUploadUntilItIsProcessed) {
   absl::StatusOr<Upload> upload = store_->GetUpload(saved->first, true);
   ASSERT_TRUE(upload.ok()) << upload.status();
   EXPECT_EQ(upload->bytes, bytes);
-  EXPECT_EQ(upload->size, 30);
+  EXPECT_EQ(upload->size, static_cast<int64_t>(bytes.size()));
+  EXPECT_EQ(bytes.size(), 27u);
   EXPECT_EQ(upload->state, "queued");
   EXPECT_TRUE(store_->GetUpload(saved->first, false)->bytes.empty());
 

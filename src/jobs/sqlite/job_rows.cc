@@ -20,22 +20,6 @@ const char kJobColumns[] =
     "ifnull(lease_owner, ''), lease_expires_at, last_error, "
     "ifnull(idempotency_key, ''), created_at, updated_at";
 
-SQLite::Statement& StatementCache::Get(SQLite::Database& db,
-                                       const std::string& sql) {
-  std::unique_ptr<SQLite::Statement>& st = cache_[sql];
-  if (!st) {
-    st = std::make_unique<SQLite::Statement>(db, sql);
-  } else {
-    st->reset();
-    st->clearBindings();
-  }
-  return *st;
-}
-
-void StatementCache::ResetAll() {
-  for (auto& [sql, st] : cache_) st->tryReset();
-}
-
 absl::StatusOr<absl::Time> ParseStoredTime(const std::string& what,
                                            const std::string& text) {
   absl::Time t;

@@ -14,6 +14,7 @@
 #include "absl/time/time.h"
 #include "jobs/job.h"
 #include "jobs/job_queue.h"
+#include "store/sqlite/connection.h"
 
 namespace SQLite {
 class Database;
@@ -24,24 +25,6 @@ namespace lia::store::sqlite_internal {
 
 // The columns ReadJob reads, in order: "SELECT <kJobColumns> FROM jobs".
 extern const char kJobColumns[];
-
-// Statements prepared once per connection and reused. Not thread-safe: its
-// owner's lock guards it with the connection.
-class StatementCache {
- public:
-  // The statement for `sql`, reset and with no bindings. Valid while the
-  // cache lives.
-  SQLite::Statement& Get(SQLite::Database& db, const std::string& sql);
-
-  // Resets every statement. Call after each use of the connection: a
-  // stepped statement left pending keeps its read snapshot, and once another
-  // connection writes to the file, this one's next BEGIN IMMEDIATE fails at
-  // once with SQLITE_BUSY_SNAPSHOT instead of waiting.
-  void ResetAll();
-
- private:
-  absl::flat_hash_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
-};
 
 // A stored timestamp; DataLoss naming `what` ("job 7") when unreadable.
 absl::StatusOr<absl::Time> ParseStoredTime(const std::string& what,

@@ -29,6 +29,7 @@
 #include "jobs/sqlite/job_rows.h"
 #include "sqlite3.h"
 #include "store/internal/time.h"
+#include "store/sqlite/connection.h"
 #include "store/sqlite/sqlite_errors.h"
 #include "store/store.h"
 
@@ -43,12 +44,6 @@ constexpr int64_t kMaxListLimit = 500;
 constexpr size_t kMaxErrorLength = 2000;
 constexpr int kMaxTypesPerLease = 64;
 constexpr int kMaxLeaseBatch = 256;
-
-// Errors: the store's mapping (store/sqlite/sqlite_errors.h).
-template <typename F>
-auto Guarded(F&& body) -> decltype(body()) {
-  return sqlite_internal::GuardedSqlite("job queue", std::forward<F>(body));
-}
 
 // Rows: shared with the schedule store (jobs/sqlite/job_rows.h).
 using sqlite_internal::kJobColumns;
@@ -74,10 +69,7 @@ class SqliteJobQueue final : public jobs::JobQueue {
  public:
   SqliteJobQueue(std::unique_ptr<SQLite::Database> db, jobs::Clock& clock,
                  uint64_t seed)
-      : clock_(clock),
-        db_(std::move(db)),
-        file_mu_(sqlite_internal::FileWriteMutex(*db_)),
-        gen_(seed) {}
+      : clock_(clock), conn_(std::move(db), "job queue"), gen_(seed) {}
 
   // JobQueue:
   absl::StatusOr<Job> Enqueue(const NewJob& job) override;
@@ -104,28 +96,17 @@ class SqliteJobQueue final : public jobs::JobQueue {
   absl::StatusOr<jobs::JobCounts> Counts() override;
 
  private:
-  // Runs body(db) alone on the connection, exceptions turned into Status.
   template <typename F>
   auto Run(F&& body) -> decltype(body(std::declval<SQLite::Database&>())) {
-    absl::MutexLock lock(&mu_);
-    absl::MutexLock file_lock(&file_mu_);
-    SQLite::Database& db = *db_;
-    auto result = Guarded([&] { return body(db); });
-    statements_.ResetAll();
-    return result;
+    return conn_.Run(std::forward<F>(body));
+  }
+  // Inside Run's body only.
+  SQLite::Statement& Prepared(SQLite::Database&, const std::string& sql) {
+    return conn_.Prepared(sql);
   }
 
-  // A statement prepared once and reused. Bodies run under mu_ but as
-  // lambdas, which the analysis cannot follow; AssertHeld checks instead.
-  SQLite::Statement& Prepared(SQLite::Database& db, const std::string& sql)
-      ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    mu_.AssertHeld();
-    return statements_.Get(db, sql);
-  }
-
-  absl::Duration Jitter(const jobs::RetryPolicy& policy,
-                        int attempts) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    mu_.AssertHeld();
+  absl::Duration Jitter(const jobs::RetryPolicy& policy, int attempts) {
+    absl::MutexLock lock(&gen_mu_);
     return jobs::BackoffDelay(policy, attempts, gen_);
   }
 
@@ -136,19 +117,15 @@ class SqliteJobQueue final : public jobs::JobQueue {
                          const std::string& owner);
   // Enqueue inside the caller's transaction (job_rows.h, InsertJob).
   absl::StatusOr<Job> EnqueueIn(SQLite::Database& db, const NewJob& job,
-                                const std::string& now_text,
-                                absl::Time now) ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    mu_.AssertHeld();
-    return sqlite_internal::InsertJob(statements_, db, job, now_text, now);
+                                const std::string& now_text, absl::Time now) {
+    return sqlite_internal::InsertJob(conn_.statements(), db, job, now_text,
+                                      now);
   }
 
   jobs::Clock& clock_;
-  absl::Mutex mu_;
-  const std::unique_ptr<SQLite::Database> db_ ABSL_PT_GUARDED_BY(mu_);
-  // Every write of this process to the file (sqlite_errors.h).
-  absl::Mutex& file_mu_;
-  sqlite_internal::StatementCache statements_ ABSL_GUARDED_BY(mu_);
-  std::mt19937_64 gen_ ABSL_GUARDED_BY(mu_);
+  sqlite_internal::ExclusiveConnection conn_;
+  absl::Mutex gen_mu_;  // The retry jitter's generator.
+  std::mt19937_64 gen_ ABSL_GUARDED_BY(gen_mu_);
 };
 
 absl::StatusOr<Job> SqliteJobQueue::Load(SQLite::Database& db, int64_t id) {
@@ -521,30 +498,16 @@ absl::StatusOr<jobs::JobCounts> SqliteJobQueue::Counts() {
 
 absl::StatusOr<std::unique_ptr<jobs::JobQueue>> OpenSqliteJobQueue(
     const SqliteJobQueueOptions& options) {
-  if (options.path.empty()) {
-    return absl::InvalidArgumentError("sqlite path is empty");
-  }
-  if (options.path == ":memory:") {
-    // A ":memory:" connection is a database of its own: the migrations and
-    // the store would never see these jobs.
-    return absl::InvalidArgumentError("the job queue needs a database file");
-  }
-  if (options.busy_timeout_ms < 0) {
-    return absl::InvalidArgumentError("busy_timeout_ms must be >= 0");
-  }
-  LIA_RETURN_IF_ERROR(MigrateSqlite(options.path).status());
+  // ":memory:" is refused: a database of its own, which the store would
+  // never see.
+  LIA_ASSIGN_OR_RETURN(
+      std::unique_ptr<SQLite::Database> db,
+      sqlite_internal::OpenComponentConnection(
+          options.path, options.busy_timeout_ms, "the job queue"));
   jobs::Clock& clock = options.clock ? *options.clock : jobs::SystemClock();
   const uint64_t seed =
       options.random_seed != 0 ? options.random_seed : std::random_device{}();
-  return Guarded([&]() -> absl::StatusOr<std::unique_ptr<jobs::JobQueue>> {
-    auto db = std::make_unique<SQLite::Database>(
-        options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX,
-        options.busy_timeout_ms);
-    db->exec("PRAGMA journal_mode = WAL");
-    db->exec("PRAGMA synchronous = NORMAL");
-    db->exec("PRAGMA temp_store = MEMORY");
-    return std::make_unique<SqliteJobQueue>(std::move(db), clock, seed);
-  });
+  return std::make_unique<SqliteJobQueue>(std::move(db), clock, seed);
 }
 
 }  // namespace lia::store

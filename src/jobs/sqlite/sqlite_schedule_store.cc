@@ -33,6 +33,7 @@
 #include "jobs/job_queue.h"
 #include "jobs/sqlite/job_rows.h"
 #include "store/internal/time.h"
+#include "store/sqlite/connection.h"
 #include "store/sqlite/sqlite_errors.h"
 #include "store/store.h"
 
@@ -43,13 +44,6 @@ using jobs::Job;
 using jobs::Schedule;
 using jobs::ScheduleSpec;
 using sqlite_internal::ParseStoredTime;
-
-// Errors: the store's mapping (store/sqlite/sqlite_errors.h).
-template <typename F>
-auto Guarded(F&& body) -> decltype(body()) {
-  return sqlite_internal::GuardedSqlite("schedule store",
-                                        std::forward<F>(body));
-}
 
 constexpr char kScheduleColumns[] =
     "name, cron, job_type, payload, priority, enabled, last_run_at, "
@@ -119,9 +113,7 @@ struct DueRow {
 class SqliteScheduleStore final : public jobs::ScheduleStore {
  public:
   SqliteScheduleStore(std::unique_ptr<SQLite::Database> db, jobs::Clock& clock)
-      : clock_(clock),
-        db_(std::move(db)),
-        file_mu_(sqlite_internal::FileWriteMutex(*db_)) {}
+      : clock_(clock), conn_(std::move(db), "schedule store") {}
 
   // ScheduleStore:
   absl::Status Sync(const std::vector<ScheduleSpec>& specs,
@@ -130,35 +122,18 @@ class SqliteScheduleStore final : public jobs::ScheduleStore {
   absl::StatusOr<std::vector<Schedule>> List() override;
 
  private:
-  // Runs body(db) alone on the connection, exceptions turned into Status.
   template <typename F>
   auto Run(F&& body) -> decltype(body(std::declval<SQLite::Database&>())) {
-    absl::MutexLock lock(&mu_);
-    absl::MutexLock file_lock(&file_mu_);
-    SQLite::Database& db = *db_;
-    auto result = Guarded([&] { return body(db); });
-    statements_.ResetAll();
-    return result;
+    return conn_.Run(std::forward<F>(body));
   }
-
-  // Bodies run under mu_ but as lambdas, which the analysis cannot follow;
-  // AssertHeld checks instead.
-  SQLite::Statement& Prepared(SQLite::Database& db, const std::string& sql)
-      ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    mu_.AssertHeld();
-    return statements_.Get(db, sql);
+  // Inside Run's body only.
+  SQLite::Statement& Prepared(SQLite::Database&, const std::string& sql) {
+    return conn_.Prepared(sql);
   }
-  sqlite_internal::StatementCache& Statements() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    mu_.AssertHeld();
-    return statements_;
-  }
+  sqlite_internal::StatementCache& Statements() { return conn_.statements(); }
 
   jobs::Clock& clock_;
-  absl::Mutex mu_;
-  const std::unique_ptr<SQLite::Database> db_ ABSL_PT_GUARDED_BY(mu_);
-  // Every write of this process to the file (sqlite_errors.h).
-  absl::Mutex& file_mu_;
-  sqlite_internal::StatementCache statements_ ABSL_GUARDED_BY(mu_);
+  sqlite_internal::ExclusiveConnection conn_;
 };
 
 absl::Status SqliteScheduleStore::Sync(const std::vector<ScheduleSpec>& specs,
@@ -392,29 +367,14 @@ absl::StatusOr<std::vector<Schedule>> SqliteScheduleStore::List() {
 
 absl::StatusOr<std::unique_ptr<jobs::ScheduleStore>> OpenSqliteScheduleStore(
     const SqliteScheduleStoreOptions& options) {
-  if (options.path.empty()) {
-    return absl::InvalidArgumentError("sqlite path is empty");
-  }
-  if (options.path == ":memory:") {
-    // A ":memory:" connection is a database of its own: no other process,
-    // nor the job queue, would see these schedules or their jobs.
-    return absl::InvalidArgumentError(
-        "the schedule store needs a database file");
-  }
-  if (options.busy_timeout_ms < 0) {
-    return absl::InvalidArgumentError("busy_timeout_ms must be >= 0");
-  }
-  LIA_RETURN_IF_ERROR(MigrateSqlite(options.path).status());
+  // ":memory:" is refused: a database of its own, which no other process,
+  // nor the job queue, would see.
+  LIA_ASSIGN_OR_RETURN(
+      std::unique_ptr<SQLite::Database> db,
+      sqlite_internal::OpenComponentConnection(
+          options.path, options.busy_timeout_ms, "the schedule store"));
   jobs::Clock& clock = options.clock ? *options.clock : jobs::SystemClock();
-  return Guarded([&]() -> absl::StatusOr<std::unique_ptr<jobs::ScheduleStore>> {
-    auto db = std::make_unique<SQLite::Database>(
-        options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX,
-        options.busy_timeout_ms);
-    db->exec("PRAGMA journal_mode = WAL");
-    db->exec("PRAGMA synchronous = NORMAL");
-    db->exec("PRAGMA temp_store = MEMORY");
-    return std::make_unique<SqliteScheduleStore>(std::move(db), clock);
-  });
+  return std::make_unique<SqliteScheduleStore>(std::move(db), clock);
 }
 
 }  // namespace lia::store

@@ -25,6 +25,7 @@
 #include "core/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "store/internal/time.h"
+#include "store/sqlite/connection.h"
 #include "store/sqlite/sqlite_errors.h"
 #include "store/store.h"
 
@@ -33,12 +34,6 @@ namespace {
 
 constexpr int kMaxAfterLimit = 1000;
 constexpr size_t kMaxTypeLength = 64;
-
-// Errors: the store's mapping (store/sqlite/sqlite_errors.h).
-template <typename F>
-auto Guarded(F&& body) -> decltype(body()) {
-  return sqlite_internal::GuardedSqlite("event log", std::forward<F>(body));
-}
 
 // Types go into SSE "event:" lines and metric labels: no spaces, no line
 // breaks, no surprises.
@@ -78,7 +73,7 @@ absl::StatusOr<Event> ReadEvent(const SQLite::Statement& st) {
 class SqliteEventLog final : public EventLog {
  public:
   explicit SqliteEventLog(std::unique_ptr<SQLite::Database> db)
-      : db_(std::move(db)), file_mu_(sqlite_internal::FileWriteMutex(*db_)) {}
+      : conn_(std::move(db), "event log") {}
 
   // EventLog:
   absl::StatusOr<int64_t> Append(const std::string& type,
@@ -91,28 +86,13 @@ class SqliteEventLog final : public EventLog {
   absl::StatusOr<int64_t> DeleteBefore(absl::Time cutoff) override;
 
  private:
-  // Runs body(db) alone on the connection, exceptions turned into Status.
   template <typename F>
   auto Run(F&& body) -> decltype(body(std::declval<SQLite::Database&>())) {
-    absl::MutexLock lock(&mu_);
-    absl::MutexLock file_lock(&file_mu_);
-    SQLite::Database& db = *db_;
-    return Guarded([&] { return body(db); });
+    return conn_.Run(std::forward<F>(body));
   }
-
-  // A statement prepared once and reused. Bodies run under mu_ but as
-  // lambdas, which the analysis cannot follow; AssertHeld checks instead.
-  SQLite::Statement& Prepared(SQLite::Database& db, const std::string& sql)
-      ABSL_NO_THREAD_SAFETY_ANALYSIS {
-    mu_.AssertHeld();
-    std::unique_ptr<SQLite::Statement>& st = prepared_[sql];
-    if (!st) {
-      st = std::make_unique<SQLite::Statement>(db, sql);
-    } else {
-      st->reset();
-      st->clearBindings();
-    }
-    return *st;
+  // Inside Run's body only.
+  SQLite::Statement& Prepared(SQLite::Database&, const std::string& sql) {
+    return conn_.Prepared(sql);
   }
 
   // Inside the caller's transaction.
@@ -127,12 +107,7 @@ class SqliteEventLog final : public EventLog {
     return db.getLastInsertRowid();
   }
 
-  absl::Mutex mu_;
-  const std::unique_ptr<SQLite::Database> db_ ABSL_PT_GUARDED_BY(mu_);
-  // Every write of this process to the file (sqlite_errors.h).
-  absl::Mutex& file_mu_;
-  absl::flat_hash_map<std::string, std::unique_ptr<SQLite::Statement>> prepared_
-      ABSL_GUARDED_BY(mu_);
+  sqlite_internal::ExclusiveConnection conn_;
 };
 
 absl::StatusOr<int64_t> SqliteEventLog::Append(const std::string& type,
@@ -232,27 +207,13 @@ absl::StatusOr<int64_t> SqliteEventLog::DeleteBefore(absl::Time cutoff) {
 
 absl::StatusOr<std::unique_ptr<EventLog>> OpenSqliteEventLog(
     const SqliteEventLogOptions& options) {
-  if (options.path.empty()) {
-    return absl::InvalidArgumentError("sqlite path is empty");
-  }
-  if (options.path == ":memory:") {
-    // A ":memory:" connection is a database of its own: no other process
-    // (nor the store) would ever see these events.
-    return absl::InvalidArgumentError("the event log needs a database file");
-  }
-  if (options.busy_timeout_ms < 0) {
-    return absl::InvalidArgumentError("busy_timeout_ms must be >= 0");
-  }
-  LIA_RETURN_IF_ERROR(MigrateSqlite(options.path).status());
-  return Guarded([&]() -> absl::StatusOr<std::unique_ptr<EventLog>> {
-    auto db = std::make_unique<SQLite::Database>(
-        options.path, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX,
-        options.busy_timeout_ms);
-    db->exec("PRAGMA journal_mode = WAL");
-    db->exec("PRAGMA synchronous = NORMAL");
-    db->exec("PRAGMA temp_store = MEMORY");
-    return std::make_unique<SqliteEventLog>(std::move(db));
-  });
+  // ":memory:" is refused: a database of its own, where no other process
+  // (nor the store) would see these events.
+  LIA_ASSIGN_OR_RETURN(
+      std::unique_ptr<SQLite::Database> db,
+      sqlite_internal::OpenComponentConnection(
+          options.path, options.busy_timeout_ms, "the event log"));
+  return std::make_unique<SqliteEventLog>(std::move(db));
 }
 
 }  // namespace lia::store

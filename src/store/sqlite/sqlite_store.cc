@@ -29,6 +29,7 @@
 #include "store/internal/cursor.h"
 #include "store/internal/text_hash.h"
 #include "store/internal/time.h"
+#include "store/sqlite/connection.h"
 #include "store/sqlite/list_query.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/outbox.h"
@@ -484,14 +485,7 @@ class SqliteStore final : public Store {
   SQLite::Statement& Prepared(SQLite::Database& db,
                               const char* sql) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     write_mu_.AssertHeld();
-    std::unique_ptr<SQLite::Statement>& st = prepared_[sql];
-    if (!st) {
-      st = std::make_unique<SQLite::Statement>(db, sql);
-    } else {
-      st->reset();
-      st->clearBindings();
-    }
-    return *st;
+    return prepared_.Get(db, sql);
   }
 
   // The body of SaveAnalysis inside the caller's transaction.
@@ -515,7 +509,7 @@ class SqliteStore final : public Store {
     absl::MutexLock file_lock(&file_mu_);
     SQLite::Database& db = *writer_;
     auto result = Guarded([&] { return body(db); });
-    for (auto& [sql, st] : prepared_) st->tryReset();
+    prepared_.ResetAll();
     return result;
   }
 
@@ -547,9 +541,7 @@ class SqliteStore final : public Store {
   const std::unique_ptr<SQLite::Database> writer_ ABSL_PT_GUARDED_BY(write_mu_);
   // Every write of this process to the file (sqlite_errors.h).
   absl::Mutex& file_mu_;
-  // Keyed by the SQL text's address: every caller passes a literal.
-  absl::flat_hash_map<const char*, std::unique_ptr<SQLite::Statement>> prepared_
-      ABSL_GUARDED_BY(write_mu_);
+  sqlite_internal::StatementCache prepared_ ABSL_GUARDED_BY(write_mu_);
   absl::Mutex read_mu_;
   std::vector<std::unique_ptr<SQLite::Database>> idle_readers_
       ABSL_GUARDED_BY(read_mu_);
