@@ -29,6 +29,7 @@ MIN_ACCURACY   ?= 95
 
 FUZZ_SECONDS       ?= 60
 FUZZ_SMALL_SECONDS ?= 15
+FUZZ_CRON_SECONDS  ?= 10
 FUZZ_MAX_LEN       ?= 65536
 FUZZ_ARGS          ?=
 
@@ -150,6 +151,7 @@ fuzz: asan-build fuzz-seeds
 	$(call run_fuzzer,pipeline_fuzz,$(FUZZ_SECONDS),$(ASAN_DIR)/fuzz-seeds)
 	$(call run_fuzzer,salary_fuzz,$(FUZZ_SMALL_SECONDS),$(ASAN_DIR)/fuzz-seeds)
 	$(call run_fuzzer,profile_fuzz,$(FUZZ_SMALL_SECONDS),fuzz/seeds/profile $(wildcard config))
+	$(call run_fuzzer,cron_fuzz,$(FUZZ_CRON_SECONDS),fuzz/seeds/cron)
 	@if [ -s $(ASAN_DIR)/fuzz-failed ]; then \
 	  echo "fuzz: FAILED: $$(tr '\n' ' ' <$(ASAN_DIR)/fuzz-failed)"; exit 1; fi
 

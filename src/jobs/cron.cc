@@ -176,9 +176,32 @@ struct ParsedField {
   std::string canonical;
 };
 
+// `bits` from `from` to the field's maximum as a list of runs: "1-5,7,9".
+// At most ~90 bytes for any field, whatever the input's length.
+std::string Runs(const Field& field, uint64_t bits, int from) {
+  const int max = &field == &kDayOfWeek ? 6 : field.max;  // 7 is folded to 0.
+  std::string out;
+  for (int v = from; v <= max; ++v) {
+    if ((bits >> v & 1) == 0) continue;
+    int end = v;
+    while (end + 1 <= max && (bits >> (end + 1) & 1) != 0) ++end;
+    if (!out.empty()) out += ",";
+    if (end - v >= 2) {
+      absl::StrAppend(&out, v, "-", end);
+    } else {
+      absl::StrAppend(&out, v);
+      if (end > v) absl::StrAppend(&out, ",", end);
+    }
+    v = end;
+  }
+  return out;
+}
+
 absl::StatusOr<ParsedField> ParseField(const Field& field,
                                        std::string_view text) {
   ParsedField out;
+  std::string first;  // The first element's canonical text.
+  uint64_t first_bits = 0;
   size_t begin = 0;
   while (true) {
     const size_t comma = text.find(',', begin);
@@ -188,14 +211,27 @@ absl::StatusOr<ParsedField> ParseField(const Field& field,
     if (element.empty()) {
       return FieldError(field, text, "has an empty list element");
     }
-    if (begin > 0) out.canonical += ",";
     bool star = false;
-    absl::Status s =
-        ParseElement(field, element, out.bits, star, out.canonical);
+    std::string canonical;
+    absl::Status s = ParseElement(field, element, out.bits, star, canonical);
     if (!s.ok()) return s;
-    if (begin == 0) out.star = star;
+    if (begin == 0) {
+      out.star = star;
+      first = std::move(canonical);
+      first_bits = out.bits;
+    }
     if (comma == std::string_view::npos) break;
     begin = comma + 1;
+  }
+  // Canonical from what the field matches, so repeated or overlapping
+  // elements cannot make it longer than Parse accepts: a leading `*` (or
+  // `*/s`) stays, as it decides how day fields combine, followed by the
+  // values it does not cover; any other field is its list of runs.
+  if (out.star) {
+    const std::string rest = Runs(field, out.bits & ~first_bits, field.min);
+    out.canonical = rest.empty() ? first : absl::StrCat(first, ",", rest);
+  } else {
+    out.canonical = Runs(field, out.bits, field.min);
   }
   return out;
 }

@@ -41,9 +41,12 @@ class CronExpression {
   // `after`.
   absl::StatusOr<absl::Time> Next(absl::Time after) const;
 
-  // The canonical text: single spaces, numbers instead of names, 7 as 0 for
-  // a lone Sunday, `*/1` as `*`, `a/s` as `a-max/s`. Parses back to an equal
-  // expression; equal meaning usually means equal text.
+  // The canonical text, built from what each field matches: a leading `*`
+  // or `*/s` kept (it decides how the day fields combine), then the values
+  // it does not cover; every other field as sorted runs ("1-3,7,9"),
+  // numbers instead of names, Sunday as 0. Never longer than kMaxLength
+  // however the input repeats itself, and parses back to an equal
+  // expression.
   const std::string& ToString() const { return text_; }
 
   bool operator==(const CronExpression&) const = default;

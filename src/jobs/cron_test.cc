@@ -37,20 +37,20 @@ TEST(CronExpressionTest, ParsesToCanonicalText) {
       {"  0\t9   * *  *  ", "0 9 * * *"},
       {"*/15 * * * *", "*/15 * * * *"},
       {"*/1 */1 */1 */1 */1", "* * * * *"},
-      {"1-30/5 * * * *", "1-30/5 * * * *"},
+      {"1-30/5 * * * *", "1,6,11,16,21,26 * * * *"},
       {"1-5/1 * * * *", "1-5 * * * *"},
-      {"5/15 * * * *", "5-59/15 * * * *"},
-      {"0,30 1,2,3 1,15 * *", "0,30 1,2,3 1,15 * *"},
+      {"5/15 * * * *", "5,20,35,50 * * * *"},
+      {"0,30 1,2,3 1,15 * *", "0,30 1-3 1,15 * *"},
       {"0 0 * JAN-mar MON-fri", "0 0 * 1-3 1-5"},
       {"0 0 * dec Sun", "0 0 * 12 0"},
       {"0 0 * * 7", "0 0 * * 0"},
-      {"0 0 * * 0-7", "0 0 * * 0-7"},
-      {"0 0 * * fri-sun", "0 0 * * 5-7"},
-      {"0 0 * * sat,sun", "0 0 * * 6,0"},
+      {"0 0 * * 0-7", "0 0 * * 0-6"},
+      {"0 0 * * fri-sun", "0 0 * * 0,5,6"},
+      {"0 0 * * sat,sun", "0 0 * * 0,6"},
       {"0 0 29 2 *", "0 0 29 2 *"},
       {"00 09 01 01 *", "0 9 1 1 *"},
       {"59 23 31 12 6", "59 23 31 12 6"},
-      {"0 0 * jan/3 *", "0 0 * 1-12/3 *"},
+      {"0 0 * jan/3 *", "0 0 * 1,4,7,10 *"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<CronExpression> e = CronExpression::Parse(c.text);
@@ -242,6 +242,23 @@ TEST(CronExpressionTest, EqualityFollowsTheCanonicalForm) {
   ASSERT_TRUE(a.ok() && b.ok() && c.ok());
   EXPECT_EQ(*a, *b);
   EXPECT_FALSE(*a == *c);
+}
+
+TEST(CronExpressionTest, RepeatedElementsCanonicaliseShort) {
+  // Found by cron_fuzz: 240 bytes of repeated and overlapping elements once
+  // canonicalised to more than kMaxLength bytes, which Parse then refused.
+  std::string minutes;
+  for (int i = 0; i < 60; ++i)
+    absl::StrAppend(&minutes, i == 0 ? "" : ",", "1/1");
+  minutes.resize(200);
+  while (minutes.back() == ',' || minutes.back() == '/') minutes.pop_back();
+  absl::StatusOr<CronExpression> e =
+      CronExpression::Parse(minutes + " 1,1,1 */2,3,4 1/6 1,5");
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->ToString(), "1-59 1 */2,4 1,7 1,5");
+  absl::StatusOr<CronExpression> again = CronExpression::Parse(e->ToString());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, *e);
 }
 
 }  // namespace
