@@ -64,8 +64,10 @@ def main():
     env = dict(os.environ, LIA_DATABASE_URL=f"sqlite://{work}/lia.db",
                LIA_LISTEN="127.0.0.1:0", LIA_PROFILE=f"{work}/profile.yaml")
     env.pop("LIA_CONFIG", None)
+    # The access log goes to a file, as it would in production.
+    log = open(f"{work}/lia.log", "w")
     server = subprocess.Popen([a.lia, "serve"], env=env, stdout=subprocess.PIPE,
-                              text=True)
+                              stderr=log, text=True)
     try:
         line = server.stdout.readline()
         port = int(line.split("http://127.0.0.1:")[1].split()[0])

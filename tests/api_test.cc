@@ -470,4 +470,33 @@ TEST_F(ApiTest, SigtermStopsGracefully) {
   EXPECT_EQ(server_->Stop(), 0);
 }
 
+TEST_F(ApiTest, EveryResponseIsOneJsonLogLine) {
+  httplib::Headers id = {{"X-Request-Id", "trace-me-42"}};
+  auto r = client_->Get("/api/v1/opportunities/7?secret=hunter2", id);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);  // Unknown parameter.
+  Get("/api/v1/opportunities?limit=5");
+  server_->Stop();
+  std::ifstream log(dir_ / "serve.log");
+  std::string line;
+  int requests = 0;
+  bool found = false;
+  while (std::getline(log, line)) {
+    const json j = json::parse(line);  // Every line is one JSON object.
+    EXPECT_TRUE(j.contains("time") && j.contains("level")) << line;
+    EXPECT_EQ(line.find("hunter2"), std::string::npos) << line;
+    if (j["message"] != "request") continue;
+    ++requests;
+    if (j.value("request_id", "") == "trace-me-42") {
+      found = true;
+      EXPECT_EQ(j["route"], "/api/v1/opportunities/{id}");
+      EXPECT_EQ(j["path"], "/api/v1/opportunities/7");
+      EXPECT_EQ(j["status"], 400);
+      EXPECT_GE(j["duration_ms"].get<double>(), 0);
+    }
+  }
+  EXPECT_EQ(requests, 2);
+  EXPECT_TRUE(found);
+}
+
 }  // namespace

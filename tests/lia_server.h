@@ -4,6 +4,7 @@
 // profile.yaml, for tests that drive the real binary. Kill() is kill -9;
 // Stop() is SIGTERM. LIA_BINARY is the path of the binary under test.
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +29,12 @@ class LiaServer {
     if (pid_ == 0) {
       dup2(out[1], STDOUT_FILENO);
       close(out[0]);
+      // The JSON log lines go to a file beside the database, not into the
+      // test's output.
+      const std::string log = (dir / (command + ".log")).string();
+      const int log_fd =
+          ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (log_fd >= 0) dup2(log_fd, STDERR_FILENO);
       const std::string db = "sqlite://" + (dir / "lia.db").string();
       const std::string profile = (dir / "profile.yaml").string();
       setenv("LIA_DATABASE_URL", db.c_str(), 1);

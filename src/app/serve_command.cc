@@ -31,6 +31,7 @@
 #include "jobs/sqlite/sqlite_schedule_store.h"
 #include "jobs/task_registry.h"
 #include "jobs/worker_pool.h"
+#include "obs/log.h"
 #include "obs/metrics.h"
 #include "service/event_bus.h"
 #include "service/maintenance.h"
@@ -229,7 +230,20 @@ class Background {
                              const jobs::Job& job, const absl::Status& outcome,
                              absl::Duration took, const jobs::Job* now) {
       if (metrics != nullptr) metrics->Observe(job, outcome, took, now);
-      if (outcome.ok() || now == nullptr || events == nullptr) return;
+      if (outcome.ok()) return;
+      // The status message names the failure, never a message's text.
+      obs::DefaultLogger().Log(
+          now != nullptr && now->state == jobs::JobState::kQueued
+              ? obs::LogLevel::kWarn
+              : obs::LogLevel::kError,
+          "job attempt failed",
+          {{"job_id", job.id},
+           {"type", job.type},
+           {"attempt", job.attempts},
+           {"state", now != nullptr ? jobs::ToString(now->state)
+                                    : std::string_view("unrecorded")},
+           {"error", outcome.ToString()}});
+      if (now == nullptr || events == nullptr) return;
       const bool dead = now->state == jobs::JobState::kDead;
       nlohmann::json data = {
           {"job_id", job.id},
@@ -378,6 +392,22 @@ int RunServe(const ServeSettings& settings, std::ostream& out,
   store::Store* store_ptr = (*app)->store.get();
   const std::string env_token_hash =
       settings.api_token.empty() ? "" : HashToken(settings.api_token);
+  // The access log: one line per response (no query strings, no bodies).
+  options.on_response = [](const http::Request* request, int status,
+                           absl::Duration took) {
+    obs::Logger& log = obs::DefaultLogger();
+    if (!log.Enabled(obs::LogLevel::kInfo)) return;
+    obs::LogContext context(request != nullptr ? request->request_id : "");
+    log.Log(status >= 500 ? obs::LogLevel::kError : obs::LogLevel::kInfo,
+            "request",
+            {{"method", request != nullptr ? request->method : "-"},
+             {"route", request != nullptr && !request->route.empty()
+                           ? request->route
+                           : std::string("-")},
+             {"path", request != nullptr ? request->path : std::string("-")},
+             {"status", status},
+             {"duration_ms", absl::ToDoubleMilliseconds(took)}});
+  };
   options.token_valid = [store_ptr, env_token_hash](std::string_view token) {
     const std::string hash = HashToken(token);
     if (!env_token_hash.empty() &&
@@ -418,6 +448,11 @@ int RunServe(const ServeSettings& settings, std::ostream& out,
   out << "lia serve: listening on http://" << options.host << ":"
       << server.port() << " (database " << settings.database_url << ", "
       << workers << " workers)" << std::endl;
+  obs::DefaultLogger().Info(
+      "serve started",
+      {{"listen", options.host + ":" + std::to_string(server.port())},
+       {"workers", workers},
+       {"version", context.version}});
 
   CacheInvalidator invalidator(*a.events, *a.service);
   std::thread watcher([&server, &a, signals] {
@@ -438,6 +473,7 @@ int RunServe(const ServeSettings& settings, std::ostream& out,
     err << "lia serve: " << served.message() << "\n";
     return 1;
   }
+  obs::DefaultLogger().Info("serve stopped");
   out << "lia serve: stopped" << std::endl;
   return 0;
 }

@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include "obs/log.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -306,6 +308,7 @@ struct Exchange {
   bool close = false;      // Close the connection after the response.
   std::string raw_path;    // As sent (percent-encoded), for the Router.
   Request request;
+  absl::Time started = absl::Now();  // When the request began to arrive.
 };
 thread_local Exchange* current_exchange = nullptr;
 
@@ -889,11 +892,20 @@ class Transport final : public httplib::Server {
 
     r.path_params = std::move(match.params);
     r.route = std::move(match.pattern);
+    // What the handler logs carries the request id.
+    obs::LogContext context(r.request_id);
     try {
       return (*match.handler)(r);
-    } catch (...) {
+    } catch (const std::exception& e) {
       // Whatever it says may name hosts, files or queries: the client gets
-      // nothing of it.
+      // nothing of it, the operator's log gets it.
+      obs::DefaultLogger().Error(
+          "handler threw",
+          {{"method", r.method}, {"route", r.route}, {"exception", e.what()}});
+      return Problem(500, "", kInternalErrorDetail);
+    } catch (...) {
+      obs::DefaultLogger().Error("handler threw",
+                                 {{"method", r.method}, {"route", r.route}});
       return Problem(500, "", kInternalErrorDetail);
     }
   }
@@ -1000,6 +1012,11 @@ class Transport final : public httplib::Server {
       res.set_header("Connection", "close");
     }
     if (ex != nullptr) ex->responded = true;
+    if (options_.on_response) {
+      options_.on_response(
+          request, response.status,
+          ex != nullptr ? absl::Now() - ex->started : absl::ZeroDuration());
+    }
   }
 
   // cpp-httplib's chunked content provider, called once: the whole stream

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "nlohmann/json_fwd.hpp"
 
 namespace lia::http {
@@ -162,6 +163,12 @@ struct ServerOptions {
   std::optional<bool> require_auth;
   // Called from worker threads; compare in constant time.
   std::function<bool(std::string_view token)> token_valid;
+  // Optional. Called on the worker thread once per response, as it is
+  // handed to the connection (a stream's when it starts): the request (null
+  // when its head could not be read), the status, and the time since the
+  // request began to arrive. For access logs and metrics: quick, no throw.
+  std::function<void(const Request* request, int status, absl::Duration took)>
+      on_response;
 };
 
 // Serves a Router. Thread-safe Stop(); the Router must outlive the Server,
