@@ -1,7 +1,12 @@
 #include "analysis/pipeline.h"
 
+#include <optional>
 #include <utility>
 
+#include "absl/status/status.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "analysis/reply.h"
 #include "analysis/scoring.h"
 #include "analysis/text.h"
@@ -20,6 +25,9 @@ class RulesDrafter final : public Drafter {
   }
 };
 
+constexpr char kLeftToRulesPayload[] = "lia.analysis/left-to-rules";
+constexpr size_t kMaxReasonBytes = 200;
+
 // Cuts text to at most `max_bytes` without splitting a UTF-8 sequence.
 std::string_view Truncate(std::string_view text, size_t max_bytes) {
   if (text.size() <= max_bytes) return text;
@@ -30,22 +38,56 @@ std::string_view Truncate(std::string_view text, size_t max_bytes) {
   return text.substr(0, end);
 }
 
+// The engine recorded for a stage that `status` sent to `fallback`: one
+// line, bounded, whatever the failing stage wrote.
+std::string FallbackEngine(std::string_view fallback,
+                           const absl::Status& status) {
+  const std::string_view message(status.message().data(),
+                                 status.message().size());
+  std::string reason(Truncate(message, kMaxReasonBytes));
+  for (char& c : reason) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  if (reason.size() < message.size()) reason += "...";
+  if (reason.empty()) reason = absl::StatusCodeToString(status.code());
+  if (IsLeftToRules(status)) {
+    return absl::StrCat(std::string(fallback), " (", reason, ")");
+  }
+  return absl::StrCat(std::string(fallback), " (fallback: ", reason, ")");
+}
+
 }  // namespace
+
+absl::Status LeaveToRules(std::string_view reason) {
+  absl::Status status =
+      absl::CancelledError(absl::string_view(reason.data(), reason.size()));
+  status.SetPayload(kLeftToRulesPayload, absl::Cord("1"));
+  return status;
+}
+
+bool IsLeftToRules(const absl::Status& status) {
+  return !status.ok() && status.GetPayload(kLeftToRulesPayload).has_value();
+}
 
 std::unique_ptr<Drafter> NewRulesDrafter() {
   return std::make_unique<RulesDrafter>();
 }
 
 Pipeline::Pipeline(Stages stages, PipelineOptions options)
-    : stages_(std::move(stages)), options_(std::move(options)) {
+    : Pipeline(
+          [&] {
+            std::vector<Stages> chain;
+            chain.push_back(std::move(stages));
+            return chain;
+          }(),
+          std::move(options)) {}
+
+Pipeline::Pipeline(std::vector<Stages> chain, PipelineOptions options)
+    : chain_(std::move(chain)), options_(std::move(options)) {
   fallback_.classifier = NewRulesClassifier();
   fallback_.follow_up = NewRulesFollowUpAnalyzer();
   fallback_.extractor = NewRulesExtractor();
   fallback_.drafter = NewRulesDrafter();
-  if (!stages_.classifier) stages_.classifier = NewRulesClassifier();
-  if (!stages_.follow_up) stages_.follow_up = NewRulesFollowUpAnalyzer();
-  if (!stages_.extractor) stages_.extractor = NewRulesExtractor();
-  if (!stages_.drafter) stages_.drafter = NewRulesDrafter();
 }
 
 Pipeline::~Pipeline() = default;
@@ -68,21 +110,32 @@ absl::StatusOr<core::Analysis> Pipeline::Analyze(
   analysis.language = DetectLanguage(message->text);
   const StageInput input{*message, analysis.language};
 
-  // Each stage: the configured engine, else the rules engine.
-  auto run = [&](auto& primary, auto& fallback, std::string_view stage,
-                 auto&& call) -> decltype(call(*primary)) {
-    auto result = call(*primary);
-    std::string engine(primary->engine());
-    if (!result.ok() && primary.get() != fallback.get()) {
-      result = call(*fallback);
-      engine = std::string(fallback->engine()) + " (fallback)";
+  // Each stage: the engines of the chain in turn, else the rules engine.
+  auto run = [&](auto member, std::string_view stage,
+                 auto&& call) -> decltype(call(*(fallback_.*member))) {
+    std::optional<absl::Status> first_failure;
+    for (const Stages& engine : chain_) {
+      const auto& candidate = engine.*member;
+      if (!candidate) continue;
+      auto result = call(*candidate);
+      if (result.ok()) {
+        analysis.engines[std::string(stage)] =
+            first_failure ? FallbackEngine(candidate->engine(), *first_failure)
+                          : std::string(candidate->engine());
+        return result;
+      }
+      if (!first_failure) first_failure = result.status();
+      if (IsLeftToRules(result.status())) break;
     }
-    analysis.engines[std::string(stage)] = engine;
-    return result;
+    const auto& rules = fallback_.*member;
+    analysis.engines[std::string(stage)] =
+        first_failure ? FallbackEngine(rules->engine(), *first_failure)
+                      : std::string(rules->engine());
+    return call(*rules);
   };
 
   auto classification =
-      run(stages_.classifier, fallback_.classifier, "classify",
+      run(&Stages::classifier, "classify",
           [&](const Classifier& c) { return c.Classify(input); });
   if (!classification.ok()) return classification.status();
   analysis.classification = *classification;
@@ -90,15 +143,15 @@ absl::StatusOr<core::Analysis> Pipeline::Analyze(
 
   if (state == core::ConversationState::kFollowUp) {
     auto follow_up = run(
-        stages_.follow_up, fallback_.follow_up, "follow_up",
+        &Stages::follow_up, "follow_up",
         [&](const FollowUpAnalyzer& f) { return f.Analyze(input, profile); });
     if (!follow_up.ok()) return follow_up.status();
     analysis.follow_up = *follow_up;
   }
 
-  auto extraction =
-      run(stages_.extractor, fallback_.extractor, "extract",
-          [&](const Extractor& e) { return e.Extract(input, state); });
+  auto extraction = run(&Stages::extractor, "extract", [&](const Extractor& e) {
+    return e.Extract(input, state);
+  });
   if (!extraction.ok()) return extraction.status();
   analysis.extraction = *std::move(extraction);
   if (analysis.extraction.salary) {
@@ -118,9 +171,9 @@ absl::StatusOr<core::Analysis> Pipeline::Analyze(
   analysis.engines["filter"] = "rules";
   analysis.engines["score"] = "rules";
 
-  auto reply = run(
-      stages_.drafter, fallback_.drafter, "draft",
-      [&](const Drafter& d) { return d.Draft(analysis, *message, profile); });
+  auto reply = run(&Stages::drafter, "draft", [&](const Drafter& d) {
+    return d.Draft(analysis, *message, profile);
+  });
   if (!reply.ok()) return reply.status();
   analysis.reply = *std::move(reply);
   return analysis;

@@ -74,9 +74,22 @@ struct PipelineOptions {
                                        // for analysis (never rejected).
 };
 
-// Runs the stages in order. A stage that fails falls back to the rules
-// stage, and the result says which engine produced each stage.
-// Thread-safe when its stages are.
+// A stage that leaves a message to the rules engine on purpose, which is
+// no failure (an LLM stage for a message the rules classifier is certain
+// is a courtesy close), returns LeaveToRules(reason): the pipeline runs the
+// rules stage and records "rules (<reason>)".
+absl::Status LeaveToRules(std::string_view reason);
+bool IsLeftToRules(const absl::Status& status);
+
+// Runs the stages in order. Each stage is asked of the engines of the chain
+// in turn (LIA_ENGINE, then LIA_ENGINE_FALLBACK's), the first answer wins,
+// and the rules stage answers when every engine failed. The result says
+// which engine produced each stage: engines["extract"] is the answering
+// stage's engine() ("openai:gpt-4o-mini"); after failures it is followed by
+// the first failure ("ollama:llama3.1 (fallback: <message>)",
+// "rules (fallback: <message>)"), and "rules (<reason>)" after
+// LeaveToRules, which skips the rest of the chain. Thread-safe when its
+// stages are.
 class Pipeline {
  public:
   struct Stages {
@@ -87,6 +100,10 @@ class Pipeline {
   };
 
   Pipeline(Stages stages, PipelineOptions options);
+  // A chain of engines, tried in order for each stage; a null stage in an
+  // entry leaves that stage to the next entry. The rules engine closes
+  // every chain.
+  Pipeline(std::vector<Stages> chain, PipelineOptions options);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -97,8 +114,8 @@ class Pipeline {
                                          const core::Profile& profile) const;
 
  private:
-  Stages stages_;
-  Stages fallback_;
+  std::vector<Stages> chain_;
+  Stages fallback_;  // The rules engine.
   PipelineOptions options_;
 };
 

@@ -67,8 +67,90 @@ TEST(PipelineTest, FailingStageFallsBackToRulesAndSaysSo) {
   absl::StatusOr<core::Analysis> a =
       pipeline.Analyze(Opportunity(), core::DefaultProfile());
   ASSERT_TRUE(a.ok()) << a.status();
-  EXPECT_EQ(a->engines.at("extract"), "rules (fallback)");
+  EXPECT_EQ(a->engines.at("extract"), "rules (fallback: provider down)");
   EXPECT_EQ(a->extraction.company, "Brightwave Energy");
+}
+
+// A second engine's extractor that answers with a fixed company.
+class FixedExtractor final : public Extractor {
+ public:
+  std::string_view engine() const override { return "llm:second"; }
+  absl::StatusOr<core::Extraction> Extract(
+      const StageInput&, core::ConversationState) const override {
+    core::Extraction x;
+    x.company = "Second Engine Inc";
+    return x;
+  }
+};
+
+TEST(PipelineTest, AChainTriesEachEngineInTurnThenRules) {
+  std::vector<Pipeline::Stages> chain(3);
+  chain[0].extractor = std::make_unique<FailingExtractor>();
+  // chain[1] has no extractor: that engine is skipped for this stage.
+  chain[2].extractor = std::make_unique<FixedExtractor>();
+  Pipeline pipeline(std::move(chain), PipelineOptions{});
+  absl::StatusOr<core::Analysis> a =
+      pipeline.Analyze(Opportunity(), core::DefaultProfile());
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->engines.at("extract"), "llm:second (fallback: provider down)");
+  EXPECT_EQ(a->extraction.company, "Second Engine Inc");
+  EXPECT_EQ(a->engines.at("classify"), "rules");  // No engine had one.
+
+  std::vector<Pipeline::Stages> down(2);
+  down[0].extractor = std::make_unique<FailingExtractor>();
+  down[1].extractor = std::make_unique<FailingExtractor>();
+  Pipeline all_down(std::move(down), PipelineOptions{});
+  a = all_down.Analyze(Opportunity(), core::DefaultProfile());
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->engines.at("extract"), "rules (fallback: provider down)");
+  EXPECT_EQ(a->extraction.company, "Brightwave Energy");
+}
+
+// A stage that declines a message on purpose (no failure).
+class DecliningExtractor final : public Extractor {
+ public:
+  std::string_view engine() const override { return "llm:test"; }
+  absl::StatusOr<core::Extraction> Extract(
+      const StageInput&, core::ConversationState) const override {
+    return LeaveToRules("nothing to ask");
+  }
+};
+
+TEST(PipelineTest, AStageLeftToRulesSaysWhyWithoutCallingItAFallback) {
+  Pipeline::Stages stages;
+  stages.extractor = std::make_unique<DecliningExtractor>();
+  Pipeline pipeline(std::move(stages), PipelineOptions{});
+  absl::StatusOr<core::Analysis> a =
+      pipeline.Analyze(Opportunity(), core::DefaultProfile());
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->engines.at("extract"), "rules (nothing to ask)");
+  EXPECT_EQ(a->extraction.company, "Brightwave Energy");
+  EXPECT_TRUE(IsLeftToRules(LeaveToRules("x")));
+  EXPECT_FALSE(IsLeftToRules(absl::CancelledError("x")));
+  EXPECT_FALSE(IsLeftToRules(absl::OkStatus()));
+}
+
+TEST(PipelineTest, FallbackReasonsAreOneBoundedLine) {
+  class Chatty final : public Extractor {
+   public:
+    std::string_view engine() const override { return "llm:test"; }
+    absl::StatusOr<core::Extraction> Extract(
+        const StageInput&, core::ConversationState) const override {
+      return absl::UnavailableError("line one\nline two " +
+                                    std::string(500, 'x'));
+    }
+  };
+  Pipeline::Stages stages;
+  stages.extractor = std::make_unique<Chatty>();
+  Pipeline pipeline(std::move(stages), PipelineOptions{});
+  const std::string engine =
+      pipeline.Analyze(Opportunity(), core::DefaultProfile())
+          ->engines.at("extract");
+  EXPECT_EQ(engine.rfind("rules (fallback: line one line two xxx", 0), 0u)
+      << engine;
+  EXPECT_EQ(engine.find('\n'), std::string::npos);
+  EXPECT_LT(engine.size(), 240u);
+  EXPECT_EQ(engine.substr(engine.size() - 4), "...)");
 }
 
 TEST(PipelineTest, FailedFilterTurnsTheReplyIntoADecline) {

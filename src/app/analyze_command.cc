@@ -1,16 +1,24 @@
 #include "app/analyze_command.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "analysis/pipeline.h"
 #include "app/config.h"
+#include "app/engine.h"
+#include "app/serve_command.h"
+#include "cache/cache.h"
 #include "core/json.h"
 #include "core/profile.h"
+#include "obs/metrics.h"
 
 namespace lia::app {
 namespace {
@@ -81,37 +89,91 @@ int RunAnalyze(const AnalyzeOptions& options, std::istream& in,
     input = &file;
   }
 
-  const std::unique_ptr<analysis::Pipeline> pipeline =
-      analysis::NewRulesPipeline(std::move(config->pipeline));
+  EngineOptions engine_options;
+  engine_options.engine = options.engine;
+  {
+    const char* url = std::getenv("LIA_DATABASE_URL");
+    std::string error;
+    const std::string path = SqlitePathFromUrl(
+        url != nullptr && *url ? url : "sqlite://./data/lia.db", &error);
+    if (!error.empty()) {
+      err << "lia analyze: " << error << "\n";
+      return kAnalyzeBadInput;
+    }
+    engine_options.answers_path = path;
+  }
+  const std::unique_ptr<cache::Cache> answer_cache =
+      cache::NewMemoryCache(cache::MemoryCacheOptions{});
+  engine_options.cache = answer_cache.get();
+  engine_options.metrics = &obs::DefaultRegistry();
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      BuildEngine(*config, engine_options);
+  if (!engine.ok()) {
+    err << "lia analyze: " << engine.status().message() << "\n";
+    return kAnalyzeBadInput;
+  }
+  analysis::Pipeline* pipeline = &(*engine)->pipeline();
 
   if (options.jsonl) {
+    // An LLM engine waits on the network: up to 8 lines at once, answered
+    // in input order. The rules engine streams line by line.
+    const size_t parallel = (*engine)->uses_llm() ? 8 : 1;
     int failed = 0;
-    std::string line;
     size_t line_number = 0;
+    std::string line;
+    struct Item {
+      size_t line_number = 0;
+      nlohmann::json id;
+      absl::StatusOr<core::Message> message;
+      absl::StatusOr<core::Analysis> analysis = absl::UnknownError("");
+    };
+    std::vector<Item> batch;
+    auto flush = [&] {
+      std::vector<std::thread> threads;
+      std::atomic<size_t> next{0};
+      auto work = [&] {
+        for (size_t i = next++; i < batch.size(); i = next++) {
+          Item& item = batch[i];
+          item.analysis =
+              item.message.ok()
+                  ? pipeline->Analyze(*item.message, *profile)
+                  : absl::StatusOr<core::Analysis>(item.message.status());
+        }
+      };
+      for (size_t t = 1; t < std::min(parallel, batch.size()); ++t) {
+        threads.emplace_back(work);
+      }
+      work();
+      for (std::thread& t : threads) t.join();
+      for (Item& item : batch) {
+        if (!item.analysis.ok()) {
+          ++failed;
+          err << "lia analyze: line " << item.line_number << ": "
+              << item.analysis.status().message() << "\n";
+          out << Dump(ErrorJson(item.id, item.analysis.status()), false)
+              << "\n";
+          continue;
+        }
+        nlohmann::json result = core::ToJson(*item.analysis);
+        if (!item.id.is_null()) result["id"] = item.id;  // Numbers stay.
+        out << Dump(result, false) << "\n";
+      }
+      batch.clear();
+    };
     while (std::getline(*input, line)) {
       ++line_number;
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      nlohmann::json id = nullptr;
+      Item item;
+      item.line_number = line_number;
       absl::StatusOr<nlohmann::json> json = core::ParseJson(line);
-      absl::StatusOr<core::Message> message =
-          json.ok() ? core::MessageFromJson(*json) : json.status();
+      item.message = json.ok() ? core::MessageFromJson(*json) : json.status();
       if (json.ok() && json->is_object() && json->contains("id")) {
-        id = (*json)["id"];
+        item.id = (*json)["id"];
       }
-      absl::StatusOr<core::Analysis> analysis =
-          message.ok() ? pipeline->Analyze(*message, *profile)
-                       : message.status();
-      if (!analysis.ok()) {
-        ++failed;
-        err << "lia analyze: line " << line_number << ": "
-            << analysis.status().message() << "\n";
-        out << Dump(ErrorJson(id, analysis.status()), false) << "\n";
-        continue;
-      }
-      nlohmann::json result = core::ToJson(*analysis);
-      if (!id.is_null()) result["id"] = id;  // Echo numbers as numbers.
-      out << Dump(result, false) << "\n";
+      batch.push_back(std::move(item));
+      if (batch.size() >= parallel * 4) flush();
     }
+    flush();
     out.flush();
     return failed == 0 ? kAnalyzeOk : kAnalyzeSomeFailed;
   }

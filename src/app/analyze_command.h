@@ -13,6 +13,11 @@ struct AnalyzeOptions {
   std::string config_path;   // Empty: $LIA_CONFIG, ./lia.toml, defaults.
   bool jsonl = false;        // One JSON object per line in and out.
   bool pretty = false;       // Indented JSON (ignored with jsonl).
+  // --engine: "rules" (the default unless $LIA_ENGINE says otherwise),
+  // "openai:gpt-4o-mini", a chain "ollama:llama3.1,rules"... LLM answers are
+  // kept in the database of $LIA_DATABASE_URL (default ./data/lia.db), so a
+  // second run over the same messages makes no call.
+  std::string engine;
 };
 
 // Exit codes, stable for scripts.

@@ -3,11 +3,13 @@
 #include <toml++/toml.h>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "jobs/cron.h"
 #include "jobs/scheduler.h"
+#include "llm/provider_config.h"
 
 namespace lia::app {
 namespace {
@@ -62,7 +64,7 @@ absl::Status Apply(const toml::table& root, Config& config) {
   absl::Status status =
       OnlyKnownKeys(root, "",
                     {"tiers", "scoring", "salary", "exchange_rates", "analysis",
-                     "jobs", "schedules", "retention"});
+                     "jobs", "schedules", "retention", "llm"});
   if (!status.ok()) return status;
   auto table =
       [&](std::string_view name) -> absl::StatusOr<const toml::table*> {
@@ -159,6 +161,55 @@ absl::StatusOr<const toml::table*> TableOf(const toml::table& root,
   return node->as_table();
 }
 
+bool IsSecret(std::string_view key) {
+  return key.size() >= 7 && key.substr(key.size() - 7) == "api_key";
+}
+
+// [llm]: strings (numbers allowed where the variable takes one) kept under
+// their environment variable's name; engine specs checked here, so a typo
+// names its line; the rest when the engine is built.
+absl::Status ApplyLlm(const toml::table& root, Config& config) {
+  absl::StatusOr<const toml::table*> llm = TableOf(root, "llm");
+  if (!llm.ok()) return llm.status();
+  if (!*llm) return absl::OkStatus();
+  std::function<absl::Status(const toml::table&, const std::string&)> walk =
+      [&](const toml::table& table, const std::string& prefix) {
+        for (const auto& [key, node] : table) {
+          const std::string name = prefix + "." + std::string(key.str());
+          if (node.is_table()) {
+            absl::Status s = walk(*node.as_table(), name);
+            if (!s.ok()) return s;
+            continue;
+          }
+          const auto it = LlmSettingKeys().find(name);
+          if (it == LlmSettingKeys().end()) {
+            return Error(node, name, "unknown key");
+          }
+          std::string value;
+          if (node.is_string()) {
+            value = *node.value<std::string>();
+          } else if (node.is_integer()) {
+            value = std::to_string(*node.value<int64_t>());
+          } else if (node.is_floating_point()) {
+            value = std::to_string(*node.value<double>());
+          } else {
+            return Error(node, name, "expected a string or a number");
+          }
+          if (name == "llm.engine" || name == "llm.fallback" ||
+              name.starts_with("llm.stages.")) {
+            absl::StatusOr<std::vector<llm::EngineSpec>> chain =
+                llm::ParseEngineChain(value);
+            if (!chain.ok()) {
+              return Error(node, name, std::string(chain.status().message()));
+            }
+          }
+          config.llm[it->second] = value;
+        }
+        return absl::OkStatus();
+      };
+  return walk(**llm, "llm");
+}
+
 // [jobs], [schedules], [retention].
 absl::Status ApplyWork(const toml::table& root, Config& config) {
   absl::StatusOr<const toml::table*> jobs = TableOf(root, "jobs");
@@ -207,6 +258,9 @@ absl::Status ApplyWork(const toml::table& root, Config& config) {
     }
   }
 
+  absl::Status llm = ApplyLlm(root, config);
+  if (!llm.ok()) return llm;
+
   absl::StatusOr<const toml::table*> retention = TableOf(root, "retention");
   if (!retention.ok()) return retention.status();
   if (*retention) {
@@ -239,6 +293,32 @@ absl::Status ApplyWork(const toml::table& root, Config& config) {
 }
 
 }  // namespace
+
+const std::map<std::string, std::string>& LlmSettingKeys() {
+  static const auto* keys = new std::map<std::string, std::string>{
+      {"llm.engine", "LIA_ENGINE"},
+      {"llm.fallback", "LIA_ENGINE_FALLBACK"},
+      {"llm.stages.classify", "LIA_ENGINE_CLASSIFY"},
+      {"llm.stages.follow_up", "LIA_ENGINE_FOLLOW_UP"},
+      {"llm.stages.extract", "LIA_ENGINE_EXTRACT"},
+      {"llm.stages.draft", "LIA_ENGINE_DRAFT"},
+      {"llm.temperature", "LIA_LLM_TEMPERATURE"},
+      {"llm.max_tokens", "LIA_LLM_MAX_TOKENS"},
+      {"llm.timeout", "LIA_LLM_TIMEOUT"},
+      {"llm.attempt_timeout", "LIA_LLM_ATTEMPT_TIMEOUT"},
+      {"llm.connect_timeout", "LIA_LLM_CONNECT_TIMEOUT"},
+      {"llm.max_attempts", "LIA_LLM_MAX_ATTEMPTS"},
+      {"llm.concurrency", "LIA_LLM_CONCURRENCY"},
+      {"llm.prices", "LIA_LLM_PRICES"},
+      {"llm.openai.api_key", "OPENAI_API_KEY"},
+      {"llm.openai.base_url", "OPENAI_BASE_URL"},
+      {"llm.openai.response_format", "LIA_OPENAI_RESPONSE_FORMAT"},
+      {"llm.anthropic.api_key", "ANTHROPIC_API_KEY"},
+      {"llm.anthropic.base_url", "ANTHROPIC_BASE_URL"},
+      {"llm.ollama.host", "OLLAMA_HOST"},
+  };
+  return *keys;
+}
 
 std::map<std::string, std::string> DefaultScheduleCrons() {
   std::map<std::string, std::string> crons;
@@ -315,6 +395,14 @@ nlohmann::json ConfigToJson(const Config& config) {
                  {"batch_size", config.jobs.batch_size}};
   out["schedules"] = config.schedules;
   const service::RetentionOptions& r = config.retention;
+  nlohmann::json llm = nlohmann::json::object();
+  for (const auto& [toml_key, env] : LlmSettingKeys()) {
+    const auto it = config.llm.find(env);
+    if (it == config.llm.end()) continue;
+    // Secrets never leave: `lia config` shows that one is set, not what.
+    llm[toml_key.substr(4)] = IsSecret(toml_key) ? "(set)" : it->second;
+  }
+  out["llm"] = llm;
   out["retention"] = {{"high_priority_days", r.high_priority_days},
                       {"interesting_days", r.interesting_days},
                       {"low_days", r.low_days},

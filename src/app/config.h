@@ -39,7 +39,14 @@ struct Config {
   // jobs::DefaultSchedules().
   std::map<std::string, std::string> schedules = DefaultScheduleCrons();
   service::RetentionOptions retention;  // [retention]
+  // [llm] and [llm.openai|anthropic|ollama], as the environment variables
+  // they stand for (LlmSettingKeys()): the environment wins over them.
+  std::map<std::string, std::string> llm;
 };
+
+// The [llm] keys: TOML key ("llm.engine", "llm.openai.api_key") -> the
+// environment variable it stands for ("LIA_ENGINE", "OPENAI_API_KEY").
+const std::map<std::string, std::string>& LlmSettingKeys();
 
 // Parses a configuration on top of the defaults. InvalidArgument naming the
 // key and line for a syntax error, an unknown key, a wrong type or a value out

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 
 namespace lia::app {
@@ -88,6 +90,52 @@ TEST(ConfigTest, ExampleFileParses) {
 TEST(ConfigTest, MissingFileIsNotFound) {
   EXPECT_TRUE(
       absl::IsNotFound(LoadConfigFile("/nonexistent/lia.toml").status()));
+}
+
+TEST(ConfigTest, LlmSettingsStandForTheirEnvironmentVariables) {
+  absl::StatusOr<Config> config = ParseConfigToml(R"(
+[llm]
+engine = "openai:gpt-4o-mini"
+fallback = "ollama:llama3.1,rules"
+concurrency = 8
+timeout = "30s"
+[llm.stages]
+draft = "anthropic:claude-3-5-haiku-latest"
+[llm.openai]
+api_key = "sk-secret"
+base_url = "http://127.0.0.1:9999/v1"
+)");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->llm.at("LIA_ENGINE"), "openai:gpt-4o-mini");
+  EXPECT_EQ(config->llm.at("LIA_ENGINE_FALLBACK"), "ollama:llama3.1,rules");
+  EXPECT_EQ(config->llm.at("LIA_LLM_CONCURRENCY"), "8");
+  EXPECT_EQ(config->llm.at("LIA_ENGINE_DRAFT"),
+            "anthropic:claude-3-5-haiku-latest");
+  EXPECT_EQ(config->llm.at("OPENAI_API_KEY"), "sk-secret");
+  // `lia config` never shows a key.
+  const std::string shown = ConfigToJson(*config).dump();
+  EXPECT_EQ(shown.find("sk-secret"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("\"openai.api_key\":\"(set)\""), std::string::npos)
+      << shown;
+  EXPECT_NE(shown.find("\"openai.base_url\":\"http://127.0.0.1:9999/v1\""),
+            std::string::npos);
+}
+
+TEST(ConfigTest, LlmTyposAndBadEnginesNameTheirLine) {
+  absl::StatusOr<Config> typo = ParseConfigToml("[llm]\nengien = \"x\"\n");
+  EXPECT_TRUE(absl::IsInvalidArgument(typo.status()));
+  EXPECT_NE(typo.status().message().find("llm.engien: unknown key"),
+            std::string::npos)
+      << typo.status();
+  absl::StatusOr<Config> engine =
+      ParseConfigToml("[llm]\n\nengine = \"gemini:pro\"\n");
+  EXPECT_TRUE(absl::IsInvalidArgument(engine.status()));
+  EXPECT_NE(engine.status().message().find("line 3: llm.engine"),
+            std::string::npos)
+      << engine.status();
+  absl::StatusOr<Config> type =
+      ParseConfigToml("[llm]\nconcurrency = [1, 2]\n");
+  EXPECT_TRUE(absl::IsInvalidArgument(type.status()));
 }
 
 }  // namespace

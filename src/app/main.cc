@@ -37,6 +37,11 @@ int main(int argc, char** argv) {
       "Read one JSON object per line ({\"id\",\"sender\",\"thread\","
       "\"message\"}) and write one analysis per line with the same id.");
   analyze_cmd->add_flag("--pretty", analyze.pretty, "Indent the JSON output.");
+  analyze_cmd->add_option(
+      "--engine", analyze.engine,
+      "Engine: rules, openai:MODEL, anthropic:MODEL, ollama:MODEL, or a "
+      "chain tried in order (\"ollama:llama3.1,rules\"); default "
+      "$LIA_ENGINE, else rules. See docs/llm.md.");
   analyze_cmd->add_option("--config", analyze.config_path,
                           "Configuration TOML (default: $LIA_CONFIG, "
                           "./lia.toml, then built-in defaults).");

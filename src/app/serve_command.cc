@@ -15,6 +15,7 @@
 
 #include "analysis/pipeline.h"
 #include "app/config.h"
+#include "app/engine.h"
 #include "cache/cache.h"
 #include "core/profile.h"
 #include "http/api_v1.h"
@@ -106,7 +107,7 @@ struct App {
   std::unique_ptr<store::EventLog> event_log;
   std::unique_ptr<service::EventBus> events;
   std::unique_ptr<cache::Cache> cache;
-  std::unique_ptr<analysis::Pipeline> pipeline;
+  std::unique_ptr<Engine> engine;  // The pipeline and its LLM providers.
   std::unique_ptr<service::ProfileHolder> profiles;
   std::unique_ptr<service::OpportunityService> service;
   std::unique_ptr<service::Maintenance> maintenance;
@@ -161,14 +162,22 @@ absl::StatusOr<std::unique_ptr<App>> BuildApp(const ServeSettings& settings) {
   }
 
   app->cache = cache::NewMemoryCache(cache::MemoryCacheOptions{});
-  app->pipeline = analysis::NewRulesPipeline(app->config.pipeline);
+  EngineOptions engine_options;
+  engine_options.answers_path = *path;
+  engine_options.cache = app->cache.get();
+  engine_options.metrics = &obs::DefaultRegistry();
+  absl::StatusOr<std::unique_ptr<Engine>> engine =
+      BuildEngine(app->config, engine_options);
+  if (!engine.ok()) return engine.status();
+  app->engine = *std::move(engine);
   app->profiles =
       service::NewProfileHolder(*std::move(profile), settings.profile_path);
   service::ServiceOptions service_options;
   service_options.queue = app->queue.get();
   service_options.events = app->events.get();
+  service_options.engine = app->engine->name();
   app->service = std::make_unique<service::OpportunityService>(
-      *app->store, *app->cache, *app->pipeline, *app->profiles,
+      *app->store, *app->cache, app->engine->pipeline(), *app->profiles,
       service_options);
   app->maintenance = std::make_unique<service::Maintenance>(
       *app->store, app->event_log.get(), app->config.retention);
@@ -459,6 +468,7 @@ int RunServe(const ServeSettings& settings, std::ostream& out,
     int signal = 0;
     sigwait(&signals, &signal);
     a.events->Shutdown();  // Ends the event streams, which never finish.
+    a.engine->Shutdown();  // LLM calls in flight end; rules answer instead.
     server.Stop();
   });
   const absl::Status served = server.Serve();
@@ -550,6 +560,7 @@ int RunWorker(const ServeSettings& settings, std::ostream& out,
   int signal = 0;
   sigwait(&signals, &signal);
   out << "lia worker: stopping; finishing the jobs in flight" << std::endl;
+  a.engine->Shutdown();  // LLM calls in flight end; rules answer instead.
   background.Stop();
   out << "lia worker: stopped" << std::endl;
   return 0;

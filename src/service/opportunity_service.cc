@@ -200,7 +200,7 @@ absl::StatusOr<core::Analysis> OpportunityService::AnalyseMessage(
   nlohmann::json identity = core::ToJson(message);
   identity.erase("id");
   const std::string key =
-      "pipe:" + std::to_string(profile_version) + ":rules:" +
+      "pipe:" + std::to_string(profile_version) + ":" + options_.engine + ":" +
       Hex(Fnv1a(identity.dump(-1, ' ', false,
                               nlohmann::json::error_handler_t::replace)));
   if (std::optional<std::string> cached = cache_.Get(key)) {

@@ -93,6 +93,10 @@ struct ServiceOptions {
   int64_t max_batch = 1000;  // Default 1,000 messages per batch request.
   // TTL of cached reads; versioned keys make invalidation exact anyway.
   int cache_ttl_seconds = 300;
+  // Names the pipeline's engines in the pipeline-result cache key, so
+  // results of one engine are never served for another ("rules",
+  // "openai:gpt-4o-mini>rules").
+  std::string engine = "rules";
   // Not owned; may be null. Without a queue the Enqueue* calls are
   // FailedPrecondition; without a bus no event is published.
   jobs::JobQueue* queue = nullptr;

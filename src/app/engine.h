@@ -1,0 +1,84 @@
+#pragma once
+
+// The analysis engine the configuration asks for (DESIGN §4): the rules
+// engine alone, or LLM stages — LIA_ENGINE, then LIA_ENGINE_FALLBACK's
+// engines, then rules — with per-stage overrides (LIA_ENGINE_CLASSIFY,
+// _FOLLOW_UP, _EXTRACT, _DRAFT), their providers, and the answer cache
+// (the cache backend and a persistent table). Settings come from the
+// environment first, then the configuration file's [llm] (config.h).
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "app/config.h"
+
+namespace lia::analysis {
+class Pipeline;
+}
+namespace lia::cache {
+class Cache;
+}
+namespace lia::obs {
+class Registry;
+}
+namespace lia::llm {
+class AnswerCache;
+class AnswerStore;
+class LlmStageCounters;
+class Provider;
+}  // namespace lia::llm
+
+namespace lia::app {
+
+struct EngineOptions {
+  // --engine: replaces LIA_ENGINE and LIA_ENGINE_FALLBACK ("rules",
+  // "openai:gpt-4o-mini", "ollama:llama3.1,rules"). Empty: theirs.
+  std::string engine;
+  // The SQLite file of the persistent answer table; empty: answers are kept
+  // in `cache` only.
+  std::string answers_path;
+  cache::Cache* cache = nullptr;     // Not owned; may be null.
+  obs::Registry* metrics = nullptr;  // Not owned; may be null.
+};
+
+// Owns what the pipeline's LLM stages use; destroyed after the pipeline.
+// Thread-safe to analyse with; Shutdown from any thread.
+class Engine {
+ public:
+  ~Engine();
+
+  analysis::Pipeline& pipeline() { return *pipeline_; }
+  // "rules", or the chain: "openai:gpt-4o-mini>ollama:llama3.1>rules";
+  // stage overrides in brackets: "...>rules[draft=anthropic:claude-x]".
+  const std::string& name() const { return name_; }
+  bool uses_llm() const { return !providers_.empty(); }
+  // Ends provider calls in flight (they fall back to rules) and refuses
+  // new ones. Idempotent.
+  void Shutdown();
+
+  // What the stages did and what the answer cache saved, for `lia analyze`
+  // to report and tests to assert.
+  int64_t llm_calls() const;
+  int64_t cached_answers() const;
+
+ private:
+  friend absl::StatusOr<std::unique_ptr<Engine>> BuildEngine(
+      const Config&, const EngineOptions&);
+  Engine();
+
+  std::string name_;
+  std::vector<std::unique_ptr<llm::Provider>> providers_;
+  std::unique_ptr<llm::AnswerStore> answer_store_;
+  std::unique_ptr<llm::AnswerCache> answers_;
+  std::unique_ptr<llm::LlmStageCounters> counters_;
+  std::unique_ptr<analysis::Pipeline> pipeline_;  // Last: destroyed first.
+};
+
+// InvalidArgument naming the variable (or --engine) for a bad setting;
+// FailedPrecondition when a provider needs a key that is not set.
+absl::StatusOr<std::unique_ptr<Engine>> BuildEngine(
+    const Config& config, const EngineOptions& options);
+
+}  // namespace lia::app
