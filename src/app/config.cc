@@ -273,7 +273,8 @@ absl::Status ApplyWork(const toml::table& root, Config& config) {
         {"finished_jobs_days", &r.finished_jobs_days},
         {"failed_jobs_days", &r.failed_jobs_days},
         {"uploads_days", &r.uploads_days},
-        {"events_days", &r.events_days}};
+        {"events_days", &r.events_days},
+        {"llm_answers_days", &r.llm_answers_days}};
     for (const auto& [key, node] : **retention) {
       bool known = false;
       for (const auto& [name, target] : days) {
@@ -410,7 +411,8 @@ nlohmann::json ConfigToJson(const Config& config) {
                       {"finished_jobs_days", r.finished_jobs_days},
                       {"failed_jobs_days", r.failed_jobs_days},
                       {"uploads_days", r.uploads_days},
-                      {"events_days", r.events_days}};
+                      {"events_days", r.events_days},
+                      {"llm_answers_days", r.llm_answers_days}};
   return out;
 }
 

@@ -13,6 +13,7 @@
 #include "llm/provider_config.h"
 #include "llm/sqlite/sqlite_answer_store.h"
 #include "llm/stages.h"
+#include "obs/metrics.h"
 
 namespace lia::app {
 namespace {
@@ -54,8 +55,16 @@ void TakeStage(std::string_view stage, analysis::Pipeline::Stages& from,
 Engine::Engine() = default;
 
 Engine::~Engine() {
+  for (obs::CallbackFamily* family : metric_families_) {
+    family->SetCallback(nullptr);
+  }
   Shutdown();
   pipeline_.reset();  // Before the stages' providers and caches go.
+}
+
+absl::StatusOr<int64_t> Engine::DeleteAnswersBefore(absl::Time cutoff) {
+  if (answer_store_ == nullptr) return 0;
+  return answer_store_->DeleteBefore(cutoff);
 }
 
 void Engine::Shutdown() {
@@ -160,6 +169,39 @@ absl::StatusOr<std::unique_ptr<Engine>> BuildEngine(
   }
   engine->answers_ = std::make_unique<llm::AnswerCache>(
       options.cache, engine->answer_store_.get());
+  if (options.metrics != nullptr) {
+    Engine* e = engine.get();
+    absl::StatusOr<obs::CallbackFamily*> cache_family =
+        options.metrics->AddCallbackCounter(
+            "llm_answer_cache_total",
+            "LLM stage answers looked up in the answer cache, by where they "
+            "were found (cache, store) or not (miss).",
+            {"result"}, nullptr);
+    absl::StatusOr<obs::CallbackFamily*> stage_family =
+        options.metrics->AddCallbackCounter(
+            "llm_stage_events_total",
+            "What the LLM stages did: provider calls, repair calls, answers "
+            "that failed validation, stages left to the rules on purpose, "
+            "stages that fell back to the rules.",
+            {"event"}, nullptr);
+    if (!cache_family.ok()) return cache_family.status();
+    if (!stage_family.ok()) return stage_family.status();
+    (*cache_family)->SetCallback([e](obs::SampleWriter& out) {
+      const llm::AnswerCacheStats s = e->answers_->stats();
+      out.Add({"cache_hit"}, static_cast<double>(s.cache_hits));
+      out.Add({"store_hit"}, static_cast<double>(s.store_hits));
+      out.Add({"miss"}, static_cast<double>(s.misses));
+    });
+    (*stage_family)->SetCallback([e](obs::SampleWriter& out) {
+      const llm::LlmStageStats s = e->counters_->Snapshot();
+      out.Add({"call"}, static_cast<double>(s.calls));
+      out.Add({"repair"}, static_cast<double>(s.repairs));
+      out.Add({"invalid_answer"}, static_cast<double>(s.invalid_answers));
+      out.Add({"left_to_rules"}, static_cast<double>(s.left_to_rules));
+      out.Add({"fallback"}, static_cast<double>(s.failures));
+    });
+    engine->metric_families_ = {*cache_family, *stage_family};
+  }
 
   // One provider per API, shared by its models; one stage set per engine
   // of the chain (and per override).

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "app/config.h"
 
 namespace lia::analysis {
@@ -21,8 +22,9 @@ namespace lia::cache {
 class Cache;
 }
 namespace lia::obs {
+class CallbackFamily;
 class Registry;
-}
+}  // namespace lia::obs
 namespace lia::llm {
 class AnswerCache;
 class AnswerStore;
@@ -62,6 +64,9 @@ class Engine {
   // to report and tests to assert.
   int64_t llm_calls() const;
   int64_t cached_answers() const;
+  // Deletes persistent answers stored before `cutoff` (retention); 0
+  // without a persistent table.
+  absl::StatusOr<int64_t> DeleteAnswersBefore(absl::Time cutoff);
 
  private:
   friend absl::StatusOr<std::unique_ptr<Engine>> BuildEngine(
@@ -73,6 +78,9 @@ class Engine {
   std::unique_ptr<llm::AnswerStore> answer_store_;
   std::unique_ptr<llm::AnswerCache> answers_;
   std::unique_ptr<llm::LlmStageCounters> counters_;
+  // llm_answer_cache_total and llm_stage_events_total read the counters
+  // above at scrape time; their callbacks are removed before they go.
+  std::vector<obs::CallbackFamily*> metric_families_;
   std::unique_ptr<analysis::Pipeline> pipeline_;  // Last: destroyed first.
 };
 

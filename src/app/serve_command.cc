@@ -181,6 +181,10 @@ absl::StatusOr<std::unique_ptr<App>> BuildApp(const ServeSettings& settings) {
       service_options);
   app->maintenance = std::make_unique<service::Maintenance>(
       *app->store, app->event_log.get(), app->config.retention);
+  Engine* engine_ptr = app->engine.get();
+  app->maintenance->set_answer_purger([engine_ptr](absl::Time cutoff) {
+    return engine_ptr->DeleteAnswersBefore(cutoff);
+  });
   app->tasks = std::make_unique<jobs::TaskRegistry>();
   if (absl::Status s = service::RegisterTasks(
           *app->tasks, *app->service, *app->maintenance, jobs::SystemClock());

@@ -121,6 +121,11 @@ absl::StatusOr<CleanupResult> Maintenance::Cleanup(absl::Time now) {
         result.events,
         events_->DeleteBefore(now - absl::Hours(24) * retention_.events_days));
   }
+  if (purge_answers_ && retention_.llm_answers_days > 0) {
+    LIA_ASSIGN_OR_RETURN(
+        result.llm_answers,
+        purge_answers_(now - absl::Hours(24) * retention_.llm_answers_days));
+  }
   if (retention_.requeue_limit > 0) {
     store::OutboxJob job;
     job.type = kProcessMessageJob;

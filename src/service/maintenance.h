@@ -4,6 +4,8 @@
 // idempotent, so a job that runs twice does no harm.
 
 #include <cstdint>
+#include <functional>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -27,6 +29,7 @@ struct RetentionOptions {
   int failed_jobs_days = 30;    // Failed and dead jobs.
   int uploads_days = 30;        // Records of processed imports.
   int events_days = 7;          // The live-event log (Last-Event-ID resume).
+  int llm_answers_days = 90;    // Cached LLM answers (asked again after).
   // Messages without an opportunity and without any analysis job get one
   // queued, at most this many per run.
   int64_t requeue_limit = 10'000;
@@ -34,8 +37,9 @@ struct RetentionOptions {
 
 struct CleanupResult {
   store::RetentionResult removed;
-  int64_t events = 0;    // Events deleted.
-  int64_t requeued = 0;  // Messages given an analysis job.
+  int64_t events = 0;       // Events deleted.
+  int64_t requeued = 0;     // Messages given an analysis job.
+  int64_t llm_answers = 0;  // Cached LLM answers deleted.
 };
 
 // Thread-safe (the store and event log are). Collaborators not owned; the
@@ -53,10 +57,18 @@ class Maintenance {
   // Applies retention as of `now`.
   absl::StatusOr<CleanupResult> Cleanup(absl::Time now);
 
+  // Deletes the LLM answers stored before a cutoff; set once, before
+  // Cleanup runs (the engine lives in app/, above this module).
+  using AnswerPurger = std::function<absl::StatusOr<int64_t>(absl::Time)>;
+  void set_answer_purger(AnswerPurger purger) {
+    purge_answers_ = std::move(purger);
+  }
+
  private:
   store::Store& store_;
   store::EventLog* events_;
   RetentionOptions retention_;
+  AnswerPurger purge_answers_;
 };
 
 }  // namespace lia::service
