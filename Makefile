@@ -164,6 +164,8 @@ bench: install-deps configure
 	$(BUILD_DIR)/src/jobs/jobs_bench --benchmark_min_time=$(BENCH_MIN_TIME)
 	python3 bench/http_bench.py $(BUILD_DIR)/lia --opportunities $(BENCH_OPPORTUNITIES) \
 	  --seconds $(BENCH_HTTP_SECONDS)
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target llm_standin
+	python3 bench/llm_cache_bench.py --build $(BUILD_DIR)
 
 fmt:
 	$(CLANG_FORMAT) -i $(FMT_FILES)

@@ -175,6 +175,12 @@ int RunAnalyze(const AnalyzeOptions& options, std::istream& in,
     }
     flush();
     out.flush();
+    if ((*engine)->uses_llm()) {
+      // What the run cost, for a user measuring a model on a corpus.
+      err << "lia analyze: engine " << (*engine)->name() << ": "
+          << (*engine)->llm_calls() << " model calls, "
+          << (*engine)->cached_answers() << " answers from the cache\n";
+    }
     return failed == 0 ? kAnalyzeOk : kAnalyzeSomeFailed;
   }
 

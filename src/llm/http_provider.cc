@@ -293,12 +293,10 @@ absl::StatusOr<ChatResponse> HttpProvider::Run(const ChatRequest& request,
   while (true) {
     ++attempt;
     if (!breaker_.Allow()) {
+      // No countdown in the message: it ends up in analyses' engines
+      // field, where the same failure must read the same every time.
       return absl::UnavailableError(absl::StrCat(
-          name_,
-          ": circuit breaker open after repeated failures; next trial "
-          "in ",
-          absl::FormatDuration(
-              absl::Trunc(breaker_.RetryIn(), absl::Milliseconds(1))),
+          name_, ": circuit breaker open after repeated failures",
           last_error.ok() ? "" : "; last error: ", last_error.message()));
     }
     ++stats.attempts;
