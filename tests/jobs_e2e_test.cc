@@ -22,11 +22,13 @@
 #include "ingest/testing/export_generator.h"
 #include "lia_server.h"
 #include "sqlite3.h"
+#include "sqlite_query.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using lia::testing::LiaServer;
+using lia::testing::QueryInt;
 using nlohmann::json;
 
 // Polls `done` every 20 ms until it holds or `seconds` pass.
@@ -38,26 +40,6 @@ bool WaitFor(const std::function<bool()>& done, int seconds = 60) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return done();
-}
-
-// One integer from the database file, read behind the server's back.
-int64_t QueryInt(const fs::path& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) !=
-      SQLITE_OK) {
-    sqlite3_close(db);
-    return -1;
-  }
-  sqlite3_busy_timeout(db, 5000);
-  int64_t value = -1;
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW) {
-    value = sqlite3_column_int64(st, 0);
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return value;
 }
 
 // A recruiter message unlike every other one of the run.

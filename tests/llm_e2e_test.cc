@@ -36,6 +36,7 @@
 #include "lia_server.h"
 #include "llm/testing/standin_server.h"
 #include "sqlite3.h"
+#include "sqlite_query.h"
 
 extern char** environ;
 
@@ -43,6 +44,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using lia::testing::LiaServer;
+using lia::testing::QueryInt;
 using nlohmann::json;
 
 constexpr char kEngine[] = "openai:standin-model";
@@ -235,25 +237,6 @@ int64_t StagesAnsweredBy(const std::vector<json>& lines,
 std::vector<json> WithoutEngines(std::vector<json> lines) {
   for (json& line : lines) line.erase("engines");
   return lines;
-}
-
-int64_t QueryInt(const fs::path& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) !=
-      SQLITE_OK) {
-    sqlite3_close(db);
-    return -1;
-  }
-  sqlite3_busy_timeout(db, 5000);
-  int64_t value = -1;
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW) {
-    value = sqlite3_column_int64(st, 0);
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return value;
 }
 
 // The sum of the samples of `name` whose labels include `label` (e.g.

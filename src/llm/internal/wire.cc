@@ -81,6 +81,14 @@ std::string Lower(std::string s) {
 
 // --- OpenAI Chat Completions ------------------------------------------------
 
+// The configured extra headers, plus "Authorization: Bearer <key>" when
+// there is a key.
+HttpHeaders WithBearer(const HttpHeaders& extra, const std::string& key) {
+  HttpHeaders headers = extra;
+  if (!key.empty()) headers.emplace_back("Authorization", "Bearer " + key);
+  return headers;
+}
+
 class OpenAiWire final : public WireFormat {
  public:
   explicit OpenAiWire(const ProviderConfig& config)
@@ -93,11 +101,7 @@ class OpenAiWire final : public WireFormat {
   std::string_view path() const override { return "/chat/completions"; }
 
   HttpHeaders Headers() const override {
-    HttpHeaders headers = extra_headers_;
-    if (!api_key_.empty()) {
-      headers.emplace_back("Authorization", "Bearer " + api_key_);
-    }
-    return headers;
+    return WithBearer(extra_headers_, api_key_);
   }
 
   absl::StatusOr<std::string> EncodeRequest(const ChatRequest& request,
@@ -292,12 +296,8 @@ class OllamaWire final : public WireFormat {
   std::string_view path() const override { return "/api/chat"; }
 
   HttpHeaders Headers() const override {
-    HttpHeaders headers = extra_headers_;
     // Ollama needs none; a proxy in front of it may.
-    if (!api_key_.empty()) {
-      headers.emplace_back("Authorization", "Bearer " + api_key_);
-    }
-    return headers;
+    return WithBearer(extra_headers_, api_key_);
   }
 
   absl::StatusOr<std::string> EncodeRequest(const ChatRequest& request,
