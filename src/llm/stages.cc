@@ -13,12 +13,16 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "analysis/reply.h"
 #include "analysis/tech_lexicon.h"
 #include "analysis/text.h"
@@ -152,6 +156,46 @@ class Engine {
       }
     }
 
+    // One model call per key at a time: a second identical request (two
+    // workers, two lines of a batch) waits for the first's answer instead
+    // of paying for it again.
+    const std::string digest = key.Digest();
+    std::shared_ptr<InFlight> flight;
+    bool leader = false;
+    {
+      absl::MutexLock lock(&flights_mu_);
+      std::shared_ptr<InFlight>& slot = flights_[digest];
+      if (!slot) {
+        slot = std::make_shared<InFlight>();
+        leader = true;
+      }
+      flight = slot;
+    }
+    if (!leader) {
+      flight->done.WaitForNotification();
+      if (flight->result.ok()) ++counters_.cached;
+      return flight->result;
+    }
+    flight->result = AskModel(spec, key, user, normalize);
+    {
+      absl::MutexLock lock(&flights_mu_);
+      flights_.erase(digest);
+    }
+    flight->done.Notify();
+    return flight->result;
+  }
+
+ private:
+  struct InFlight {
+    absl::Notification done;
+    absl::StatusOr<Json> result = absl::UnknownError("not answered");
+  };
+
+  // The model's validated answer, with one repair; stored in the cache.
+  absl::StatusOr<Json> AskModel(const StageSpec& spec, const AnswerKey& key,
+                                const std::string& user,
+                                const Normalizer& normalize) const {
+    const std::string& stage = key.stage;
     ChatRequest request;
     request.model = options_.model;
     request.system = std::string(spec.prompt.instructions);
@@ -205,7 +249,6 @@ class Engine {
     }
   }
 
- private:
   // Parse, schema, then normalisation; the problems found, or none and
   // *out set.
   static Errors Check(const StageSpec& spec, std::string_view text,
@@ -241,6 +284,9 @@ class Engine {
   const std::string repair_template_;
   mutable LlmStageCounters own_counters_;
   LlmStageCounters& counters_;
+  mutable absl::Mutex flights_mu_;
+  mutable absl::flat_hash_map<std::string, std::shared_ptr<InFlight>> flights_
+      ABSL_GUARDED_BY(flights_mu_);
   const std::unique_ptr<analysis::Classifier> rules_classifier_;
 };
 

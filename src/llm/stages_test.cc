@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -303,6 +304,30 @@ TEST_F(StagesTest, ValidAnswersAreNormalisedAndNamedForTheEngine) {
   EXPECT_EQ(s.failures, 0);
   EXPECT_EQ(s.input_tokens, 300);
   EXPECT_EQ(s.output_tokens, 60);
+}
+
+TEST_F(StagesTest, IdenticalRequestsInFlightAtOnceMakeOneCall) {
+  auto provider = NewOpenAi();
+  Build(*provider);
+  // A slow model, so that the eight analyses overlap: each stage is asked
+  // of the model once, and the other seven wait for its answer.
+  for (int i = 0; i < 3; ++i) {
+    server_.Enqueue([](const RecordedRequest& request) {
+      return Chat(ValidAnswer(Parse(request))).Delayed(absl::Milliseconds(300));
+    });
+  }
+  std::vector<std::thread> threads;
+  std::vector<core::Analysis> results(8);
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] { results[t] = Analyze(Opportunity()); });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(server_.request_count(), 3u);  // classify, extract, draft.
+  for (const core::Analysis& a : results) {
+    EXPECT_EQ(a.engines.at("extract"), kEngine);
+    EXPECT_EQ(a.extraction.company, "Brava Systems");
+  }
+  EXPECT_EQ(counters_.Snapshot().calls, 3);
 }
 
 // ---- Repair
