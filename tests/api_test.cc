@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -497,6 +498,69 @@ TEST_F(ApiTest, EveryResponseIsOneJsonLogLine) {
   }
   EXPECT_EQ(requests, 2);
   EXPECT_TRUE(found);
+}
+
+TEST(ApiTraceTest, RequestsAreSpansOfTheCallersTraceSentOverOtlp) {
+  // A stand-in OTLP/HTTP collector.
+  std::mutex mu;
+  std::vector<json> bodies;
+  httplib::Server collector;
+  collector.Post("/v1/traces",
+                 [&](const httplib::Request& req, httplib::Response& res) {
+                   std::lock_guard<std::mutex> lock(mu);
+                   bodies.push_back(json::parse(req.body));
+                   res.set_content("{}", "application/json");
+                 });
+  const int port = collector.bind_to_any_port("127.0.0.1");
+  std::thread collector_thread([&] { collector.listen_after_bind(); });
+
+  const fs::path dir =
+      fs::temp_directory_path() / ("lia_api_trace_" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  LiaServer server(
+      dir, {"LIA_OTLP_ENDPOINT=http://127.0.0.1:" + std::to_string(port)});
+  ASSERT_GT(server.port(), 0);
+  httplib::Client client("127.0.0.1", server.port());
+  auto r =
+      client.Get("/api/v1/opportunities/7",
+                 {{"traceparent",
+                   "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(server.Stop(), 0);  // Shutdown flushes the queued spans.
+  collector.stop();
+  collector_thread.join();
+
+  std::lock_guard<std::mutex> lock(mu);
+  json span;
+  for (const json& body : bodies) {
+    for (const json& s : body["resourceSpans"][0]["scopeSpans"][0]["spans"]) {
+      if (s["name"] == "GET /api/v1/opportunities/{id}") span = s;
+    }
+  }
+  ASSERT_TRUE(span.is_object()) << json(bodies).dump();
+  EXPECT_EQ(span["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(span["parentSpanId"], "00f067aa0ba902b7");
+  EXPECT_EQ(span["kind"], 2);
+  bool status = false;
+  for (const json& a : span["attributes"]) {
+    status |= a["key"] == "http.response.status_code" &&
+              a["value"]["intValue"] == "404";
+  }
+  EXPECT_TRUE(status) << span.dump();
+  // The access log line carries the same trace.
+  std::ifstream log(dir / "serve.log");
+  std::string line;
+  bool logged = false;
+  while (std::getline(log, line)) {
+    const json j = json::parse(line);
+    if (j["message"] == "request" &&
+        j.value("trace_id", "") == "4bf92f3577b34da6a3ce929d0e0e4736") {
+      logged = true;
+    }
+  }
+  fs::remove_all(dir);
+  EXPECT_TRUE(logged);
 }
 
 }  // namespace

@@ -50,6 +50,14 @@ std::string Message(int i) {
          std::to_string(i * 7919);
 }
 
+// A message the rules give a low tier (on-site, junior Java, low salary),
+// unlike every other one of the run.
+std::string LowMessage(int i) {
+  return "Hello Ana, Quarry Bank is looking for a Junior Java Developer, "
+         "on-site in Chicago, $70,000 per year. Ref " +
+         std::to_string(i * 104729);
+}
+
 bool HasLine(const std::string& text, std::string_view line) {
   return ("\n" + text).find("\n" + std::string(line) + "\n") !=
          std::string::npos;
@@ -111,6 +119,34 @@ class MetricsE2eTest : public ::testing::Test {
     ASSERT_GT(server_->port(), 0) << server_->first_line();
     client_ = std::make_unique<httplib::Client>("127.0.0.1", server_->port());
     client_->set_read_timeout(60, 0);
+  }
+
+  // `promtool check metrics` on `body`; skipped without promtool unless
+  // LIA_REQUIRE_PROMTOOL=1.
+  void PromtoolCheck(const std::string& body) {
+    const std::string promtool = FindOnPath("promtool");
+    if (promtool.empty()) {
+      const char* require = std::getenv("LIA_REQUIRE_PROMTOOL");
+      if (require != nullptr && std::string_view(require) == "1") {
+        FAIL() << "promtool not on PATH and LIA_REQUIRE_PROMTOOL=1 "
+                  "(Debian package prometheus)";
+      }
+      GTEST_SKIP() << "promtool not on PATH";
+    }
+    const fs::path file = dir_ / "metrics.txt";
+    {
+      std::ofstream out(file, std::ios::binary);
+      out << body;
+      ASSERT_TRUE(out.good());
+    }
+    const std::string command =
+        "'" + promtool + "' check metrics < '" + file.string() + "' 2>&1";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string output;
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, pipe) != nullptr) output += buf;
+    EXPECT_EQ(::pclose(pipe), 0) << command << "\n" << output << "\n" << body;
   }
 
   // The body of a 200 from `path`, "" otherwise.
@@ -194,29 +230,97 @@ TEST_F(MetricsE2eTest, ExposesJobMetricsAfterWorkersRanPostedMessages) {
   EXPECT_EQ(api->get_header_value("Content-Type"), kContentType);
   EXPECT_TRUE(HasLine(api->body, attempts)) << api->body;
 
-  const std::string promtool = FindOnPath("promtool");
-  if (promtool.empty()) {
-    const char* require = std::getenv("LIA_REQUIRE_PROMTOOL");
-    if (require != nullptr && std::string_view(require) == "1") {
-      FAIL() << "promtool not on PATH and LIA_REQUIRE_PROMTOOL=1 "
-                "(Debian package prometheus)";
+  PromtoolCheck(body);
+}
+
+TEST_F(MetricsE2eTest, CountsPostedMessagesByTierAndRequestsByRoute) {
+  Start({"LIA_WORKERS=2"});
+  constexpr int kHigh = 3;
+  constexpr int kLow = 2;
+  for (int i = 1; i <= kHigh + kLow; ++i) {
+    const std::string text = i <= kHigh ? Message(100 + i) : LowMessage(i);
+    httplib::Result posted = client_->Post(
+        "/api/v1/messages", json{{"text", text}}.dump(), "application/json");
+    ASSERT_TRUE(posted);
+    ASSERT_EQ(posted->status, 202) << posted->body;
+  }
+  ASSERT_TRUE(WaitFor([&] {
+    httplib::Result r =
+        client_->Get("/api/v1/jobs?state=succeeded&type=process_message");
+    return r && r->status == 200 &&
+           json::parse(r->body)["items"].size() == kHigh + kLow;
+  }));
+  // Two reads of one opportunity: the route label is the template.
+  httplib::Result page = client_->Get("/api/v1/opportunities");
+  ASSERT_TRUE(page && page->status == 200);
+  const json items = json::parse(page->body)["items"];
+  ASSERT_EQ(items.size(), static_cast<size_t>(kHigh + kLow));
+  int low_tier = 0;
+  std::string low_tier_name;
+  for (const json& item : items) {
+    if (item["tier"] != "HIGH_PRIORITY") {
+      ++low_tier;
+      low_tier_name = item["tier"];
     }
-    GTEST_SKIP() << "promtool not on PATH";
   }
-  const fs::path file = dir_ / "metrics.txt";
-  {
-    std::ofstream out(file, std::ios::binary);
-    out << body;
-    ASSERT_TRUE(out.good());
+  ASSERT_EQ(low_tier, kLow) << items.dump();
+  const std::string id = items[0]["id"].dump();
+  for (int i = 0; i < 2; ++i) {
+    httplib::Result one = client_->Get("/api/v1/opportunities/" + id);
+    ASSERT_TRUE(one && one->status == 200);
   }
-  const std::string command =
-      "'" + promtool + "' check metrics < '" + file.string() + "' 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) output += buf;
-  EXPECT_EQ(::pclose(pipe), 0) << command << "\n" << output << "\n" << body;
+  ASSERT_TRUE(client_->Get("/no/such/route"));
+
+  std::string body;
+  const std::string high =
+      "opportunities_created_total{tier=\"HIGH_PRIORITY\",status=\"new\"} " +
+      std::to_string(kHigh);
+  ASSERT_TRUE(WaitFor([&] { return HasLine(body = Scrape(), high); })) << body;
+  EXPECT_TRUE(HasLine(body, "opportunities_created_total{tier=\"" +
+                                low_tier_name + "\",status=\"new\"} " +
+                                std::to_string(kLow)))
+      << body;
+  EXPECT_TRUE(HasLine(body, "tier_assignments_total{tier=\"HIGH_PRIORITY\"} " +
+                                std::to_string(kHigh)))
+      << body;
+  EXPECT_TRUE(HasLine(body, "opportunities_by_tier{tier=\"HIGH_PRIORITY\"} " +
+                                std::to_string(kHigh)))
+      << body;
+  EXPECT_TRUE(HasLine(body, "opportunity_score_distribution_count " +
+                                std::to_string(kHigh + kLow)))
+      << body;
+  EXPECT_TRUE(HasLine(body, "opportunity_processing_time_seconds_count " +
+                                std::to_string(kHigh + kLow)))
+      << body;
+  EXPECT_TRUE(HasLine(body,
+                      "pipeline_executions_total{engine=\"rules\","
+                      "status=\"ok\"} " +
+                          std::to_string(kHigh + kLow)))
+      << body;
+  EXPECT_FALSE(LinesWith(body, "cache_operations_total{").empty()) << body;
+  EXPECT_FALSE(LinesWith(body, "cache_hit_rate ").empty()) << body;
+  EXPECT_FALSE(LinesWith(body, "cache_size_bytes ").empty()) << body;
+  EXPECT_TRUE(HasLine(body,
+                      "http_requests_total{method=\"POST\","
+                      "route=\"/api/v1/messages\",status=\"202\"} " +
+                          std::to_string(kHigh + kLow)))
+      << body;
+  EXPECT_TRUE(HasLine(body,
+                      "http_requests_total{method=\"GET\","
+                      "route=\"/api/v1/opportunities/{id}\",status=\"200\"} 2"))
+      << body;
+  EXPECT_TRUE(HasLine(body,
+                      "http_request_duration_seconds_count{"
+                      "route=\"/api/v1/opportunities/{id}\"} 2"))
+      << body;
+  EXPECT_TRUE(HasLine(body,
+                      "http_requests_total{method=\"GET\","
+                      "route=\"unmatched\",status=\"404\"} 1"))
+      << body;
+  EXPECT_EQ(body.find("/api/v1/opportunities/" + id), std::string::npos)
+      << "a raw path as a label\n"
+      << body;
+  PromtoolCheck(body);
 }
 
 // /metrics is outside /api, so it needs no token even where the API does;

@@ -34,9 +34,11 @@
 #include "jobs/worker_pool.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
+#include "obs/trace.h"
 #include "service/event_bus.h"
 #include "service/maintenance.h"
 #include "service/opportunity_service.h"
+#include "service/service_metrics.h"
 #include "service/tasks.h"
 #include "store/event_log.h"
 #include "store/sqlite/sqlite_event_log.h"
@@ -109,6 +111,9 @@ struct App {
   std::unique_ptr<cache::Cache> cache;
   std::unique_ptr<Engine> engine;  // The pipeline and its LLM providers.
   std::unique_ptr<service::ProfileHolder> profiles;
+  // On obs::DefaultRegistry(); reads `store` and `cache` at every scrape.
+  // Declared before `service`, which counts into it.
+  std::unique_ptr<service::ServiceMetrics> service_metrics;
   std::unique_ptr<service::OpportunityService> service;
   std::unique_ptr<service::Maintenance> maintenance;
   std::unique_ptr<jobs::TaskRegistry> tasks;
@@ -172,7 +177,19 @@ absl::StatusOr<std::unique_ptr<App>> BuildApp(const ServeSettings& settings) {
   app->engine = *std::move(engine);
   app->profiles =
       service::NewProfileHolder(*std::move(profile), settings.profile_path);
+  {
+    service::ServiceMetricsOptions metrics_options;
+    metrics_options.store = app->store.get();
+    metrics_options.cache = app->cache.get();
+    metrics_options.engines = {app->engine->name()};
+    absl::StatusOr<std::unique_ptr<service::ServiceMetrics>> metrics =
+        service::ServiceMetrics::Create(obs::DefaultRegistry(),
+                                        metrics_options);
+    if (!metrics.ok()) return metrics.status();
+    app->service_metrics = *std::move(metrics);
+  }
   service::ServiceOptions service_options;
+  service_options.metrics = app->service_metrics.get();
   service_options.queue = app->queue.get();
   service_options.events = app->events.get();
   service_options.engine = app->engine->name();
@@ -327,6 +344,49 @@ int WorkersFrom(const ServeSettings& settings, const Config& config) {
   return settings.workers >= 0 ? settings.workers : config.jobs.workers;
 }
 
+// http_requests_total{method,route,status} and
+// http_request_duration_seconds{route}, fed by ServerOptions::on_response.
+// The route is the matched template ("/api/v1/opportunities/{id}"),
+// "unmatched" when no route matched; methods outside the standard ones are
+// "other": a client never chooses a label value, so series stay bounded.
+struct HttpMetrics {
+  obs::CounterFamily* requests = nullptr;
+  obs::HistogramFamily* duration = nullptr;
+
+  static absl::StatusOr<HttpMetrics> Create(obs::Registry& registry) {
+    HttpMetrics m;
+    absl::StatusOr<obs::CounterFamily*> requests = registry.AddCounter(
+        "http_requests_total", "HTTP responses, by method, route and status.",
+        {"method", "route", "status"});
+    if (!requests.ok()) return requests.status();
+    m.requests = *requests;
+    absl::StatusOr<obs::HistogramFamily*> duration = registry.AddHistogram(
+        "http_request_duration_seconds",
+        "Time from a request's first byte to its response, by route.",
+        {"route"});
+    if (!duration.ok()) return duration.status();
+    m.duration = *duration;
+    return m;
+  }
+
+  void Observe(const http::Request* request, int status,
+               absl::Duration took) const {
+    std::string_view method = "other";
+    if (request != nullptr) {
+      for (std::string_view known :
+           {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+        if (request->method == known) method = known;
+      }
+    }
+    const std::string_view route = request != nullptr && !request->route.empty()
+                                       ? std::string_view(request->route)
+                                       : std::string_view("unmatched");
+    const std::string code = std::to_string(status);
+    requests->WithLabels({method, route, code}).Increment();
+    duration->WithLabels({route}).Observe(absl::ToDoubleSeconds(took));
+  }
+};
+
 // Blocks SIGTERM and SIGINT in this thread and every thread started after,
 // so a watcher can take them with sigwait.
 sigset_t BlockStopSignals() {
@@ -405,12 +465,33 @@ int RunServe(const ServeSettings& settings, std::ostream& out,
   store::Store* store_ptr = (*app)->store.get();
   const std::string env_token_hash =
       settings.api_token.empty() ? "" : HashToken(settings.api_token);
-  // The access log: one line per response (no query strings, no bodies).
-  options.on_response = [](const http::Request* request, int status,
-                           absl::Duration took) {
+  // Traces go to an OTLP/HTTP collector when LIA_OTLP_ENDPOINT names one
+  // ("http://collector:4318"); without it tracing costs a branch.
+  std::unique_ptr<obs::SpanExporter> span_exporter;
+  obs::TracerOptions tracer_options;
+  if (const std::string otlp = Env("LIA_OTLP_ENDPOINT", ""); !otlp.empty()) {
+    span_exporter = obs::NewOtlpHttpJsonExporter(otlp, "lia");
+    tracer_options.exporter = span_exporter.get();
+  }
+  obs::Tracer tracer(tracer_options);
+  options.tracer = &tracer;
+  absl::StatusOr<HttpMetrics> http_metrics =
+      HttpMetrics::Create(obs::DefaultRegistry());
+  if (!http_metrics.ok()) {
+    err << "lia serve: " << http_metrics.status().message() << "\n";
+    return 2;
+  }
+  // HTTP metrics, and the access log: one line per response (no query
+  // strings, no bodies).
+  options.on_response = [http = *http_metrics](const http::Request* request,
+                                               int status,
+                                               absl::Duration took) {
+    http.Observe(request, status, took);
     obs::Logger& log = obs::DefaultLogger();
     if (!log.Enabled(obs::LogLevel::kInfo)) return;
-    obs::LogContext context(request != nullptr ? request->request_id : "");
+    obs::LogContext context(request != nullptr ? request->request_id : "",
+                            request != nullptr ? request->trace_id : "",
+                            request != nullptr ? request->span_id : "");
     log.Log(status >= 500 ? obs::LogLevel::kError : obs::LogLevel::kInfo,
             "request",
             {{"method", request != nullptr ? request->method : "-"},

@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include "obs/log.h"
+#include "obs/trace.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -892,10 +893,34 @@ class Transport final : public httplib::Server {
 
     r.path_params = std::move(match.params);
     r.route = std::move(match.pattern);
-    // What the handler logs carries the request id.
-    obs::LogContext context(r.request_id);
+    // A server span per request, continuing the caller's trace
+    // (traceparent); what the handler logs carries the request and span.
+    obs::Span span;
+    if (options_.tracer != nullptr && options_.tracer->enabled()) {
+      const std::optional<obs::SpanContext> caller =
+          obs::ParseTraceparent(r.Header("traceparent"));
+      span = options_.tracer->StartSpan(r.method + " " + r.route,
+                                        obs::SpanKind::kServer,
+                                        caller ? &*caller : nullptr);
+      span.SetAttribute("http.request.method", r.method);
+      span.SetAttribute("http.route", r.route);
+      span.SetAttribute("lia.request_id", r.request_id);
+      r.trace_id = span.context().TraceIdHex();
+      r.span_id = span.context().SpanIdHex();
+    }
+    obs::ScopedSpan active(span);
+    obs::LogContext context(r.request_id, r.trace_id, r.span_id);
+    Response response = CallHandler(*match.handler, r);
+    span.SetAttribute("http.response.status_code",
+                      static_cast<int64_t>(response.status));
+    if (response.status >= 500)
+      span.SetError("status " + std::to_string(response.status));
+    return response;
+  }
+
+  static Response CallHandler(const http::Handler& handler, const Request& r) {
     try {
-      return (*match.handler)(r);
+      return handler(r);
     } catch (const std::exception& e) {
       // Whatever it says may name hosts, files or queries: the client gets
       // nothing of it, the operator's log gets it.

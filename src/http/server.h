@@ -19,6 +19,10 @@
 #include "absl/time/time.h"
 #include "nlohmann/json_fwd.hpp"
 
+namespace lia::obs {
+class Tracer;
+}
+
 namespace lia::http {
 
 struct Request {
@@ -33,6 +37,10 @@ struct Request {
   std::string route;  // The matched pattern: "/api/v1/opportunities/{id}".
   std::string remote_addr;
   std::string request_id;  // X-Request-Id in, or generated.
+  // The request's server span when tracing is on (32 and 16 hex digits);
+  // empty otherwise.
+  std::string trace_id;
+  std::string span_id;
 
   // Empty when absent.
   std::string Header(std::string_view lower_name) const;
@@ -169,6 +177,9 @@ struct ServerOptions {
   // request began to arrive. For access logs and metrics: quick, no throw.
   std::function<void(const Request* request, int status, absl::Duration took)>
       on_response;
+  // Optional; not owned. A server span per routed request, named "METHOD
+  // route", a child of the caller's W3C traceparent when one came.
+  obs::Tracer* tracer = nullptr;
 };
 
 // Serves a Router. Thread-safe Stop(); the Router must outlive the Server,

@@ -19,6 +19,7 @@
 #include "jobs/job_queue.h"
 #include "service/event_bus.h"
 #include "service/opportunity_json.h"
+#include "service/service_metrics.h"
 
 namespace lia::service {
 namespace {
@@ -192,9 +193,21 @@ std::string OpportunityService::ListKey(const store::OpportunityQuery& query) {
   return "opp:v" + CacheVersion() + ":list:" + QueryKey(query);
 }
 
+void OpportunityService::ObserveSaved(const store::Opportunity& o, bool created,
+                                      absl::Duration analysis_time) {
+  if (options_.metrics == nullptr) return;
+  if (created) {
+    options_.metrics->ObserveCreated(o.tier(), store::ToString(o.status),
+                                     o.analysis.scores.total, analysis_time);
+  } else {
+    options_.metrics->ObserveTierAssigned(o.tier());
+  }
+}
+
 absl::StatusOr<core::Analysis> OpportunityService::AnalyseMessage(
     core::Message message, int64_t message_id, const core::Profile& profile,
-    int64_t profile_version) {
+    int64_t profile_version, absl::Duration* took) {
+  const absl::Time start = absl::Now();
   message.id = std::to_string(message_id);
   // The same message under the same profile is never analysed twice.
   nlohmann::json identity = core::ToJson(message);
@@ -209,12 +222,17 @@ absl::StatusOr<core::Analysis> OpportunityService::AnalyseMessage(
       absl::StatusOr<core::Analysis> a = core::AnalysisFromJson(*json);
       if (a.ok()) {
         a->id = message.id;
+        if (took != nullptr) *took = absl::Now() - start;
         return a;
       }
     }
   }
-  LIA_ASSIGN_OR_RETURN(core::Analysis fresh,
-                       pipeline_.Analyze(message, profile));
+  absl::StatusOr<core::Analysis> analysed = pipeline_.Analyze(message, profile);
+  if (options_.metrics != nullptr) {
+    options_.metrics->ObservePipeline(options_.engine, analysed.ok());
+  }
+  LIA_ASSIGN_OR_RETURN(core::Analysis fresh, std::move(analysed));
+  if (took != nullptr) *took = absl::Now() - start;
   cache_.Set(key,
              core::ToJson(fresh).dump(-1, ' ', false,
                                       nlohmann::json::error_handler_t::replace),
@@ -223,15 +241,23 @@ absl::StatusOr<core::Analysis> OpportunityService::AnalyseMessage(
 }
 
 absl::StatusOr<store::Opportunity> OpportunityService::Analyse(
-    int64_t message_id) {
+    int64_t message_id, bool reprocess) {
   LIA_ASSIGN_OR_RETURN(store::StoredMessage stored,
                        store_.GetMessage(message_id));
   const std::shared_ptr<const core::Profile> profile = profiles_.Get();
   const int64_t profile_version = profiles_.version();
-  LIA_ASSIGN_OR_RETURN(
-      core::Analysis analysis,
-      AnalyseMessage(stored.message, message_id, *profile, profile_version));
-  return store_.SaveAnalysis(message_id, analysis, profile_version);
+  absl::Duration took;
+  LIA_ASSIGN_OR_RETURN(core::Analysis analysis,
+                       AnalyseMessage(stored.message, message_id, *profile,
+                                      profile_version, &took));
+  absl::StatusOr<store::Opportunity> saved =
+      store_.SaveAnalysis(message_id, analysis, profile_version);
+  // A first save stamps created_at and updated_at alike.
+  if (saved.ok()) {
+    ObserveSaved(*saved, !reprocess && saved->created_at == saved->updated_at,
+                 took);
+  }
+  return saved;
 }
 
 absl::Status OpportunityService::ValidateBatch(
@@ -316,7 +342,8 @@ std::vector<absl::Status> OpportunityService::ProcessMessages(
   const std::shared_ptr<const core::Profile> profile = profiles_.Get();
   const int64_t profile_version = profiles_.version();
   std::vector<core::Analysis> analyses;
-  std::vector<size_t> analysed;  // Index into message_ids.
+  std::vector<absl::Duration> took;  // Parallel to analyses.
+  std::vector<size_t> analysed;      // Index into message_ids.
   analyses.reserve(message_ids.size());
   for (size_t i = 0; i < message_ids.size(); ++i) {
     absl::StatusOr<store::StoredMessage> stored =
@@ -325,13 +352,15 @@ std::vector<absl::Status> OpportunityService::ProcessMessages(
       outcomes[i] = stored.status();
       continue;
     }
+    absl::Duration t;
     absl::StatusOr<core::Analysis> analysis = AnalyseMessage(
-        stored->message, message_ids[i], *profile, profile_version);
+        stored->message, message_ids[i], *profile, profile_version, &t);
     if (!analysis.ok()) {
       outcomes[i] = analysis.status();
       continue;
     }
     analyses.push_back(*std::move(analysis));
+    took.push_back(t);
     analysed.push_back(i);
   }
   if (analyses.empty()) return outcomes;
@@ -350,9 +379,11 @@ std::vector<absl::Status> OpportunityService::ProcessMessages(
   Invalidate();
   std::vector<std::pair<std::string, nlohmann::json>> events;
   events.reserve(saved->size());
-  for (const store::Opportunity& o : *saved) {
-    events.emplace_back(o.created_at == o.updated_at ? "opportunity.created"
-                                                     : "opportunity.updated",
+  for (size_t k = 0; k < saved->size(); ++k) {
+    const store::Opportunity& o = (*saved)[k];
+    const bool created = o.created_at == o.updated_at;
+    ObserveSaved(o, created, k < took.size() ? took[k] : absl::ZeroDuration());
+    events.emplace_back(created ? "opportunity.created" : "opportunity.updated",
                         OpportunityEvent(o));
   }
   if (options_.events != nullptr) (void)options_.events->PublishBatch(events);
@@ -369,14 +400,17 @@ absl::StatusOr<std::vector<IngestedMessage>> OpportunityService::Ingest(
   const std::shared_ptr<const core::Profile> profile = profiles_.Get();
   const int64_t profile_version = profiles_.version();
   std::vector<core::Analysis> analyses;
+  std::vector<absl::Duration> took;  // Parallel to analyses.
   std::vector<size_t> analysed_index;
   analyses.reserve(outcomes.size());
   for (size_t i = 0; i < outcomes.size(); ++i) {
     if (outcomes[i].opportunity_id || outcomes[i].retired) continue;
+    absl::Duration t;
     LIA_ASSIGN_OR_RETURN(core::Analysis analysis,
                          AnalyseMessage(messages[i], outcomes[i].message_id,
-                                        *profile, profile_version));
+                                        *profile, profile_version, &t));
     analyses.push_back(std::move(analysis));
+    took.push_back(t);
     analysed_index.push_back(i);
   }
   std::vector<store::Opportunity> saved;
@@ -400,6 +434,8 @@ absl::StatusOr<std::vector<IngestedMessage>> OpportunityService::Ingest(
     out[i].opportunity_id = outcomes[i].opportunity_id;
   }
   for (size_t k = 0; k < saved.size(); ++k) {
+    ObserveSaved(saved[k], /*created=*/true,
+                 k < took.size() ? took[k] : absl::ZeroDuration());
     Publish("opportunity.created", OpportunityEvent(saved[k]));
     IngestedMessage& m = out[analysed_index[k]];
     m.opportunity_id = saved[k].id;
@@ -606,7 +642,8 @@ absl::Status OpportunityService::Delete(int64_t id, bool force) {
 
 absl::StatusOr<store::Opportunity> OpportunityService::Reprocess(int64_t id) {
   LIA_ASSIGN_OR_RETURN(store::Opportunity o, store_.GetOpportunity(id));
-  absl::StatusOr<store::Opportunity> fresh = Analyse(o.message_id);
+  absl::StatusOr<store::Opportunity> fresh =
+      Analyse(o.message_id, /*reprocess=*/true);
   Invalidate();
   if (fresh.ok()) Publish("opportunity.updated", OpportunityEvent(*fresh));
   return fresh;
@@ -655,6 +692,9 @@ absl::StatusOr<int64_t> OpportunityService::RescoreAll() {
         return saved.status();
       }
       done += static_cast<int64_t>(saved->size());
+      for (const store::Opportunity& o : *saved) {
+        ObserveSaved(o, /*created=*/false, absl::ZeroDuration());
+      }
     }
   }
   Invalidate();

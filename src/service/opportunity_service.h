@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "core/types.h"
 #include "nlohmann/json_fwd.hpp"
 #include "store/store.h"
@@ -31,6 +32,7 @@ struct Job;
 
 namespace lia::service {
 class EventBus;
+class ServiceMetrics;
 
 // The job types of lia's tasks (service/tasks.h runs them).
 inline constexpr char kProcessMessageJob[] = "process_message";
@@ -101,6 +103,9 @@ struct ServiceOptions {
   // FailedPrecondition; without a bus no event is published.
   jobs::JobQueue* queue = nullptr;
   EventBus* events = nullptr;
+  // Default none. Not owned; may be null. Counts new opportunities, tier
+  // assignments and pipeline runs (service/service_metrics.h).
+  ServiceMetrics* metrics = nullptr;
 };
 
 // Thread-safe; every collaborator must outlive it.
@@ -178,12 +183,20 @@ class OpportunityService {
   store::Store& store() { return store_; }
 
  private:
-  absl::StatusOr<store::Opportunity> Analyse(int64_t message_id);
-  // The pipeline through the result cache.
+  // `reprocess`: the message has an opportunity already (metrics count a
+  // tier assignment, not a creation).
+  absl::StatusOr<store::Opportunity> Analyse(int64_t message_id,
+                                             bool reprocess = false);
+  // The pipeline through the result cache. `took`, when given, receives
+  // how long that took.
   absl::StatusOr<core::Analysis> AnalyseMessage(core::Message message,
                                                 int64_t message_id,
                                                 const core::Profile& profile,
-                                                int64_t profile_version);
+                                                int64_t profile_version,
+                                                absl::Duration* took = nullptr);
+  // Counts a saved opportunity: new (created) or refreshed.
+  void ObserveSaved(const store::Opportunity& o, bool created,
+                    absl::Duration analysis_time);
   void Invalidate();
   // Best effort: a lost event never fails the work that caused it.
   void Publish(std::string_view type, const nlohmann::json& data);

@@ -1,0 +1,187 @@
+#pragma once
+
+// Traces (DESIGN §8): spans with W3C trace context, exported as OTLP/HTTP
+// JSON in batches from a bounded queue, off the caller's path.
+//
+//   obs::Tracer tracer(options);              // exporter null: no cost
+//   obs::Span request = tracer.StartSpan("GET /api/v1/jobs",
+//                                        obs::SpanKind::kServer, &parent);
+//   obs::ScopedSpan active(request);          // children find it
+//   obs::Span child = tracer.StartSpan("store.list");  // parent: active
+//
+// Spans end when destroyed (or at End()); ended spans are queued for the
+// exporter's thread. A full queue drops spans and counts them.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace lia::obs {
+
+struct SpanContext {
+  std::array<uint8_t, 16> trace_id{};
+  std::array<uint8_t, 8> span_id{};
+  bool sampled = true;
+
+  // A context with a non-zero trace id and span id.
+  bool valid() const;
+  std::string TraceIdHex() const;  // 32 lowercase hex digits.
+  std::string SpanIdHex() const;   // 16 lowercase hex digits.
+};
+
+// W3C Trace Context `traceparent`: "00-<trace id>-<parent id>-<flags>".
+// nullopt for anything malformed, an all-zero id, or version ff.
+std::optional<SpanContext> ParseTraceparent(std::string_view header);
+std::string FormatTraceparent(const SpanContext& context);
+
+// OTLP's SpanKind values.
+enum class SpanKind {
+  kInternal = 1,
+  kServer = 2,
+  kClient = 3,
+  kProducer = 4,
+  kConsumer = 5
+};
+
+using AttributeValue = std::variant<std::string, int64_t, double, bool>;
+
+// An ended span, as exported.
+struct SpanData {
+  std::string name;
+  SpanKind kind = SpanKind::kInternal;
+  SpanContext context;
+  std::array<uint8_t, 8> parent_span_id{};  // All zero: a root span.
+  absl::Time start;
+  absl::Time end;
+  std::vector<std::pair<std::string, AttributeValue>> attributes;
+  bool error = false;
+  std::string status_message;
+  std::vector<SpanContext> links;
+};
+
+// Where batches of ended spans go. Export is called from the tracer's own
+// thread, one batch at a time; an error is retried with backoff.
+class SpanExporter {
+ public:
+  virtual ~SpanExporter() = default;
+  virtual absl::Status Export(const std::vector<SpanData>& spans) = 0;
+};
+
+// OTLP/HTTP with the JSON encoding: POST <endpoint>/v1/traces (endpoint
+// "http://collector:4318"). 5xx, 429 and connection failures are
+// Unavailable (retried); other 4xx InvalidArgument (dropped).
+std::unique_ptr<SpanExporter> NewOtlpHttpJsonExporter(std::string endpoint,
+                                                      std::string service_name);
+
+// The OTLP JSON request body for `spans` (exposed for tests).
+std::string OtlpJson(const std::vector<SpanData>& spans,
+                     std::string_view service_name);
+
+struct TracerOptions {
+  // Not owned; null: tracing off (spans are inert and cost a branch).
+  SpanExporter* exporter = nullptr;
+  size_t max_queue = 4096;  // Ended spans waiting; more are dropped.
+  size_t max_batch = 512;   // Spans per Export call.
+  absl::Duration flush_interval = absl::Seconds(2);
+  int max_attempts = 3;  // Per batch; then the batch is dropped.
+  absl::Duration retry_backoff = absl::Milliseconds(500);
+};
+
+class Tracer;
+
+// A span in progress. Move-only; ends when destroyed. Not thread-safe: one
+// thread works on a span at a time.
+class Span {
+ public:
+  Span() = default;
+  Span(Span&& other) noexcept;
+  Span& operator=(Span&& other) noexcept;
+  Span(const Span&) = delete;
+  Span& operator=(const Span&) = delete;
+  ~Span() { End(); }
+
+  bool active() const { return tracer_ != nullptr; }
+  // Inert spans return an invalid context.
+  const SpanContext& context() const { return data_.context; }
+
+  void SetAttribute(std::string key, AttributeValue value);
+  void SetError(std::string message);
+  void AddLink(const SpanContext& context);
+  void End();
+
+ private:
+  friend class Tracer;
+  Tracer* tracer_ = nullptr;
+  SpanData data_;
+};
+
+// Makes `span` the calling thread's current span (the default parent of
+// spans started on it) until destroyed. Nests.
+class ScopedSpan {
+ public:
+  explicit ScopedSpan(const Span& span);
+  ~ScopedSpan();
+  ScopedSpan(const ScopedSpan&) = delete;
+  ScopedSpan& operator=(const ScopedSpan&) = delete;
+
+  // The calling thread's current span context; nullptr when none.
+  static const SpanContext* Current();
+
+ private:
+  const SpanContext* previous_;
+};
+
+// Thread-safe. Owns the export thread when an exporter is set.
+class Tracer {
+ public:
+  explicit Tracer(TracerOptions options);
+  ~Tracer();  // Shutdown().
+  Tracer(const Tracer&) = delete;
+  Tracer& operator=(const Tracer&) = delete;
+
+  bool enabled() const { return options_.exporter != nullptr; }
+
+  // A new span: a child of `parent` when given and valid, else of the
+  // thread's current span, else a new trace. Inert when tracing is off.
+  Span StartSpan(std::string_view name, SpanKind kind = SpanKind::kInternal,
+                 const SpanContext* parent = nullptr);
+
+  // Exports what is queued, then stops the thread. Idempotent.
+  void Shutdown();
+
+  int64_t exported() const { return exported_.load(); }
+  int64_t dropped() const { return dropped_.load(); }
+
+ private:
+  friend class Span;
+  void Enqueue(SpanData span);
+  bool BatchReady() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopping_ || queue_.size() >= options_.max_batch;
+  }
+  void Loop();
+  void ExportWithRetry(std::vector<SpanData> batch);
+
+  TracerOptions options_;
+  mutable absl::Mutex mu_;
+  std::deque<SpanData> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+  std::atomic<int64_t> exported_{0};
+  std::atomic<int64_t> dropped_{0};
+};
+
+}  // namespace lia::obs
