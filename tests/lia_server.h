@@ -9,12 +9,27 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace lia::testing {
+
+// Polls `done` every 20 ms until it holds or `seconds` pass (real
+// processes on shared machines: generous by default).
+inline bool WaitFor(const std::function<bool()>& done, int seconds = 60) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return done();
+}
 
 class LiaServer {
  public:

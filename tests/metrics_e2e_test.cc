@@ -26,21 +26,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using lia::testing::LiaServer;
+using lia::testing::WaitFor;
 using nlohmann::json;
 
 constexpr std::string_view kContentType =
     "text/plain; version=0.0.4; charset=utf-8";
-
-// Polls `done` every 20 ms until it holds or `seconds` pass.
-bool WaitFor(const std::function<bool()>& done, int seconds = 60) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
-}
 
 // A recruiter message unlike every other one of the run.
 std::string Message(int i) {

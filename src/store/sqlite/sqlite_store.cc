@@ -488,6 +488,10 @@ class SqliteStore final : public Store {
     return prepared_.Get(db, sql);
   }
 
+  // InsertMessages, and with `job` (not null) InsertMessagesWithJobs.
+  absl::StatusOr<std::vector<IngestOutcome>> InsertBatch(
+      const std::vector<core::Message>& messages, const OutboxJob* job);
+
   // The body of SaveAnalysis inside the caller's transaction.
   absl::StatusOr<Opportunity> SaveAnalysisIn(SQLite::Database& db,
                                              int64_t message_id,
@@ -561,25 +565,7 @@ absl::StatusOr<IngestOutcome> SqliteStore::InsertMessage(
 
 absl::StatusOr<std::vector<IngestOutcome>> SqliteStore::InsertMessages(
     const std::vector<core::Message>& messages) {
-  for (size_t i = 0; i < messages.size(); ++i) {
-    absl::Status valid = ValidateMessage(messages[i]);
-    if (!valid.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("messages[", i, "]: ", valid.message()));
-    }
-  }
-  return Write(
-      [&](SQLite::Database& db) -> absl::StatusOr<std::vector<IngestOutcome>> {
-        SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
-        const std::string now = now_();
-        std::vector<IngestOutcome> outcomes;
-        outcomes.reserve(messages.size());
-        for (const core::Message& m : messages) {
-          outcomes.push_back(InsertOne(db, m, now));
-        }
-        txn.commit();
-        return outcomes;
-      });
+  return InsertBatch(messages, nullptr);
 }
 
 absl::StatusOr<StoredMessage> SqliteStore::GetMessage(int64_t message_id) {
@@ -1114,6 +1100,11 @@ OutboxJob MessageJob(const OutboxJob& job, int64_t message_id) {
 
 absl::StatusOr<std::vector<IngestOutcome>> SqliteStore::InsertMessagesWithJobs(
     const std::vector<core::Message>& messages, const OutboxJob& job) {
+  return InsertBatch(messages, &job);
+}
+
+absl::StatusOr<std::vector<IngestOutcome>> SqliteStore::InsertBatch(
+    const std::vector<core::Message>& messages, const OutboxJob* job) {
   for (size_t i = 0; i < messages.size(); ++i) {
     absl::Status valid = ValidateMessage(messages[i]);
     if (!valid.ok()) {
@@ -1129,11 +1120,11 @@ absl::StatusOr<std::vector<IngestOutcome>> SqliteStore::InsertMessagesWithJobs(
         outcomes.reserve(messages.size());
         for (const core::Message& m : messages) {
           IngestOutcome outcome = InsertOne(db, m, now);
-          if (!outcome.opportunity_id && !outcome.retired) {
+          if (job != nullptr && !outcome.opportunity_id && !outcome.retired) {
             LIA_ASSIGN_OR_RETURN(
                 outcome.job_id,
                 sqlite_internal::InsertOutboxJob(
-                    db, MessageJob(job, outcome.message_id), now));
+                    db, MessageJob(*job, outcome.message_id), now));
           }
           outcomes.push_back(outcome);
         }
