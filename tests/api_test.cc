@@ -527,6 +527,21 @@ TEST(ApiTraceTest, RequestsAreSpansOfTheCallersTraceSentOverOtlp) {
                    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 404);
+  // A message queued under another trace: its job's span links to it.
+  auto posted =
+      client.Post("/api/v1/messages",
+                  {{"traceparent",
+                    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}},
+                  json({{"text", kRemoteGo}}).dump(), "application/json");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 202);
+  const std::string job_path =
+      "/api/v1/jobs/" + json::parse(posted->body)["job_id"].dump();
+  for (int i = 0; i < 3000; ++i) {
+    auto job = client.Get(job_path);
+    if (job && json::parse(job->body)["state"] == "succeeded") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_EQ(server.Stop(), 0);  // Shutdown flushes the queued spans.
   collector.stop();
   collector_thread.join();
@@ -539,6 +554,20 @@ TEST(ApiTraceTest, RequestsAreSpansOfTheCallersTraceSentOverOtlp) {
     }
   }
   ASSERT_TRUE(span.is_object()) << json(bodies).dump();
+  json post_span, job_span;
+  for (const json& body : bodies) {
+    for (const json& s : body["resourceSpans"][0]["scopeSpans"][0]["spans"]) {
+      if (s["name"] == "POST /api/v1/messages") post_span = s;
+      if (s["name"] == "job process_message") job_span = s;
+    }
+  }
+  ASSERT_TRUE(post_span.is_object() && job_span.is_object())
+      << json(bodies).dump();
+  EXPECT_EQ(post_span["traceId"], "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(job_span["kind"], 5);  // Consumer.
+  ASSERT_EQ(job_span["links"].size(), 1u) << job_span.dump();
+  EXPECT_EQ(job_span["links"][0]["traceId"], post_span["traceId"]);
+  EXPECT_EQ(job_span["links"][0]["spanId"], post_span["spanId"]);
   EXPECT_EQ(span["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736");
   EXPECT_EQ(span["parentSpanId"], "00f067aa0ba902b7");
   EXPECT_EQ(span["kind"], 2);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -234,7 +235,8 @@ std::vector<jobs::ScheduleSpec> ScheduleSpecs(const Config& config) {
 // the jobs in flight finish (their leases extended meanwhile).
 class Background {
  public:
-  explicit Background(App& app) : app_(app) {}
+  // `tracer` not owned; must outlive the background work.
+  Background(App& app, obs::Tracer& tracer) : app_(app), tracer_(tracer) {}
   ~Background() { Stop(); }
 
   absl::Status Start(int workers) {
@@ -256,10 +258,30 @@ class Background {
     options.batch_size = app_.config.jobs.batch_size;
     service::EventBus* events = app_.events.get();
     jobs::JobMetrics* metrics = app_.job_metrics.get();
-    options.on_attempt = [events, metrics](
+    obs::Tracer* tracer = &tracer_;
+    options.on_attempt = [events, metrics, tracer](
                              const jobs::Job& job, const absl::Status& outcome,
                              absl::Duration took, const jobs::Job* now) {
       if (metrics != nullptr) metrics->Observe(job, outcome, took, now);
+      if (tracer->enabled()) {
+        // A span per attempt, linked to the request that queued the job.
+        std::optional<obs::SpanContext> queued_by;
+        const nlohmann::json payload =
+            nlohmann::json::parse(job.payload, nullptr, false);
+        if (payload.is_object() && payload.contains("traceparent") &&
+            payload["traceparent"].is_string()) {
+          queued_by =
+              obs::ParseTraceparent(payload["traceparent"].get<std::string>());
+        }
+        const absl::Time end = absl::Now();
+        tracer->RecordSpan(
+            "job " + job.type, obs::SpanKind::kConsumer, end - took, end,
+            queued_by ? &*queued_by : nullptr,
+            {{"lia.job.id", job.id},
+             {"lia.job.type", job.type},
+             {"lia.job.attempt", static_cast<int64_t>(job.attempts)}},
+            outcome.ok() ? "" : outcome.ToString());
+      }
       if (outcome.ok()) return;
       // The status message names the failure, never a message's text.
       obs::DefaultLogger().Log(
@@ -296,6 +318,7 @@ class Background {
 
  private:
   App& app_;
+  obs::Tracer& tracer_;
   std::unique_ptr<jobs::Scheduler> scheduler_;
   std::unique_ptr<jobs::WorkerPool> pool_;
 };
@@ -338,6 +361,22 @@ class CacheInvalidator {
   service::OpportunityService& service_;
   int64_t last_ = 0;
   std::thread thread_;
+};
+
+// Traces go to an OTLP/HTTP collector when LIA_OTLP_ENDPOINT names one
+// ("http://collector:4318"); without it tracing costs a branch. The
+// tracer flushes what is queued when destroyed.
+struct Tracing {
+  Tracing() {
+    obs::TracerOptions options;
+    if (const std::string otlp = Env("LIA_OTLP_ENDPOINT", ""); !otlp.empty()) {
+      exporter = obs::NewOtlpHttpJsonExporter(otlp, "lia");
+      options.exporter = exporter.get();
+    }
+    tracer = std::make_unique<obs::Tracer>(options);
+  }
+  std::unique_ptr<obs::SpanExporter> exporter;
+  std::unique_ptr<obs::Tracer> tracer;  // After the exporter it uses.
 };
 
 int WorkersFrom(const ServeSettings& settings, const Config& config) {
@@ -465,15 +504,8 @@ int RunServe(const ServeSettings& settings, std::ostream& out,
   store::Store* store_ptr = (*app)->store.get();
   const std::string env_token_hash =
       settings.api_token.empty() ? "" : HashToken(settings.api_token);
-  // Traces go to an OTLP/HTTP collector when LIA_OTLP_ENDPOINT names one
-  // ("http://collector:4318"); without it tracing costs a branch.
-  std::unique_ptr<obs::SpanExporter> span_exporter;
-  obs::TracerOptions tracer_options;
-  if (const std::string otlp = Env("LIA_OTLP_ENDPOINT", ""); !otlp.empty()) {
-    span_exporter = obs::NewOtlpHttpJsonExporter(otlp, "lia");
-    tracer_options.exporter = span_exporter.get();
-  }
-  obs::Tracer tracer(tracer_options);
+  Tracing tracing;
+  obs::Tracer& tracer = *tracing.tracer;
   options.tracer = &tracer;
   absl::StatusOr<HttpMetrics> http_metrics =
       HttpMetrics::Create(obs::DefaultRegistry());
@@ -534,7 +566,7 @@ int RunServe(const ServeSettings& settings, std::ostream& out,
     return 2;
   }
   const int workers = WorkersFrom(settings, a.config);
-  Background background(a);
+  Background background(a, tracer);
   if (absl::Status started = background.Start(workers); !started.ok()) {
     err << "lia serve: " << started.message() << "\n";
     return 2;
@@ -635,7 +667,8 @@ int RunWorker(const ServeSettings& settings, std::ostream& out,
   App& a = **app;
   int workers = WorkersFrom(settings, a.config);
   if (workers <= 0) workers = 2;
-  Background background(a);
+  Tracing tracing;
+  Background background(a, *tracing.tracer);
   if (absl::Status started = background.Start(workers); !started.ok()) {
     err << "lia worker: " << started.message() << "\n";
     return 2;

@@ -304,6 +304,26 @@ Span Tracer::StartSpan(std::string_view name, SpanKind kind,
   return span;
 }
 
+void Tracer::RecordSpan(
+    std::string_view name, SpanKind kind, absl::Time start, absl::Time end,
+    const SpanContext* link,
+    std::vector<std::pair<std::string, AttributeValue>> attributes,
+    std::string error) {
+  if (!enabled()) return;
+  SpanData span;
+  span.name = std::string(name);
+  span.kind = kind;
+  span.context.trace_id = RandomId<16>();
+  span.context.span_id = RandomId<8>();
+  span.start = start;
+  span.end = end;
+  span.attributes = std::move(attributes);
+  if (link != nullptr && link->valid()) span.links.push_back(*link);
+  span.error = !error.empty();
+  span.status_message = std::move(error);
+  Enqueue(std::move(span));
+}
+
 void Tracer::Enqueue(SpanData span) {
   if (!span.context.sampled) return;
   absl::MutexLock lock(&mu_);

@@ -160,6 +160,14 @@ class Tracer {
   Span StartSpan(std::string_view name, SpanKind kind = SpanKind::kInternal,
                  const SpanContext* parent = nullptr);
 
+  // Records a span that already ended (`start` to `end`), for work timed
+  // elsewhere (a job attempt): a new trace, linked to `link` when valid.
+  void RecordSpan(
+      std::string_view name, SpanKind kind, absl::Time start, absl::Time end,
+      const SpanContext* link,
+      std::vector<std::pair<std::string, AttributeValue>> attributes,
+      std::string error);
+
   // Exports what is queued, then stops the thread. Idempotent.
   void Shutdown();
 

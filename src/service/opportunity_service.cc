@@ -17,6 +17,7 @@
 #include "ingest/linkedin_export.h"
 #include "jobs/job.h"
 #include "jobs/job_queue.h"
+#include "obs/trace.h"
 #include "service/event_bus.h"
 #include "service/opportunity_json.h"
 #include "service/service_metrics.h"
@@ -298,6 +299,11 @@ absl::StatusOr<std::vector<IngestedMessage>> OpportunityService::Enqueue(
   store::OutboxJob job;
   job.type = kProcessMessageJob;
   job.max_attempts = kProcessMessageAttempts;
+  // The job's span links to the request that queued it (DESIGN §8).
+  if (const obs::SpanContext* span = obs::ScopedSpan::Current()) {
+    job.payload =
+        nlohmann::json{{"traceparent", obs::FormatTraceparent(*span)}}.dump();
+  }
   LIA_ASSIGN_OR_RETURN(std::vector<store::IngestOutcome> outcomes,
                        store_.InsertMessagesWithJobs(messages, job));
   std::vector<IngestedMessage> out(outcomes.size());

@@ -214,9 +214,10 @@ class Store {
       const std::vector<core::Message>& messages) = 0;
   // InsertMessages, and in the same transaction a job of `job.type` for
   // every message that still needs analysis — new, or stored before and
-  // still without an opportunity — with payload {"message_id": N} and
-  // idempotency key "<type>:<N>" (job.payload and job.idempotency_key are
-  // ignored). A live job for the message is reused, never doubled.
+  // still without an opportunity — with payload job.payload (an object,
+  // e.g. {"traceparent": ...}) plus "message_id": N, and idempotency key
+  // "<type>:<N>" (job.idempotency_key is ignored). A live job for the message
+  // is reused, never doubled.
   virtual absl::StatusOr<std::vector<IngestOutcome>> InsertMessagesWithJobs(
       const std::vector<core::Message>& messages, const OutboxJob& job) = 0;
   // Queues a `job.type` job (as above) for up to `limit` stored messages that

@@ -1091,11 +1091,23 @@ absl::Status SqliteStore::Ping() {
 // Background work: the outbox, uploads, digests, retention.
 
 // The analysis job of one message: payload and key derived from its id.
-OutboxJob MessageJob(const OutboxJob& job, int64_t message_id) {
+// `base` is job.payload parsed (an object; extra fields such as a
+// traceparent ride along).
+OutboxJob MessageJob(const OutboxJob& job, const nlohmann::json& base,
+                     int64_t message_id) {
   OutboxJob one = job;
-  one.payload = absl::StrCat("{\"message_id\":", message_id, "}");
+  nlohmann::json payload = base;
+  payload["message_id"] = message_id;
+  one.payload = Dump(payload);
   one.idempotency_key = absl::StrCat(job.type, ":", message_id);
   return one;
+}
+
+// job.payload as the base of each message's payload: an object, else {}.
+nlohmann::json PayloadBase(const OutboxJob& job) {
+  nlohmann::json base =
+      nlohmann::json::parse(job.payload, nullptr, /*allow_exceptions=*/false);
+  return base.is_object() ? base : nlohmann::json::object();
 }
 
 absl::StatusOr<std::vector<IngestOutcome>> SqliteStore::InsertMessagesWithJobs(
@@ -1118,13 +1130,15 @@ absl::StatusOr<std::vector<IngestOutcome>> SqliteStore::InsertBatch(
         const std::string now = now_();
         std::vector<IngestOutcome> outcomes;
         outcomes.reserve(messages.size());
+        const nlohmann::json base =
+            job != nullptr ? PayloadBase(*job) : nlohmann::json();
         for (const core::Message& m : messages) {
           IngestOutcome outcome = InsertOne(db, m, now);
           if (job != nullptr && !outcome.opportunity_id && !outcome.retired) {
             LIA_ASSIGN_OR_RETURN(
                 outcome.job_id,
                 sqlite_internal::InsertOutboxJob(
-                    db, MessageJob(*job, outcome.message_id), now));
+                    db, MessageJob(*job, base, outcome.message_id), now));
           }
           outcomes.push_back(outcome);
         }
@@ -1151,9 +1165,10 @@ absl::StatusOr<int64_t> SqliteStore::RequeueUnanalysed(const OutboxJob& job,
       st.bind(2, limit);
       while (st.executeStep()) ids.push_back(st.getColumn(0).getInt64());
     }
+    const nlohmann::json base = PayloadBase(job);
     for (int64_t id : ids) {
       LIA_RETURN_IF_ERROR(
-          sqlite_internal::InsertOutboxJob(db, MessageJob(job, id), now)
+          sqlite_internal::InsertOutboxJob(db, MessageJob(job, base, id), now)
               .status());
     }
     txn.commit();
