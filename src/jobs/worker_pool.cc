@@ -159,10 +159,7 @@ void WorkerPool::Record(const std::string& owner, const std::vector<Job>& jobs,
   if (!done.empty()) {
     succeeded_.fetch_add(static_cast<int64_t>(done.size()));
     absl::StatusOr<std::vector<absl::Status>> completed =
-        done.size() == 1
-            ? absl::StatusOr<std::vector<absl::Status>>(
-                  std::vector<absl::Status>{queue_.Complete(done[0], owner)})
-            : queue_.CompleteBatch(done, owner);
+        queue_.CompleteBatch(done, owner);
     if (!completed.ok()) {
       unrecorded_.fetch_add(static_cast<int64_t>(done.size()));
     } else {

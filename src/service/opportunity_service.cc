@@ -330,18 +330,6 @@ absl::StatusOr<std::vector<IngestedMessage>> OpportunityService::Enqueue(
   return out;
 }
 
-absl::StatusOr<store::Opportunity> OpportunityService::ProcessMessage(
-    int64_t message_id) {
-  LIA_ASSIGN_OR_RETURN(store::Opportunity o, Analyse(message_id));
-  Invalidate();
-  // A first save stamps created_at and updated_at alike; a second run of
-  // the job (after a lost lease) refreshes and reads as an update.
-  Publish(o.created_at == o.updated_at ? "opportunity.created"
-                                       : "opportunity.updated",
-          OpportunityEvent(o));
-  return o;
-}
-
 std::vector<absl::Status> OpportunityService::ProcessMessages(
     const std::vector<int64_t>& message_ids) {
   std::vector<absl::Status> outcomes(message_ids.size());

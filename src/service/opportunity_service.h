@@ -131,12 +131,10 @@ class OpportunityService {
   absl::StatusOr<std::vector<IngestedMessage>> Enqueue(
       const std::vector<core::Message>& messages);
 
-  // The process_message task: analyses a stored message and saves its
-  // opportunity. Idempotent: a second run refreshes the same opportunity
-  // and reply, never adds one. NotFound for an unknown message.
-  absl::StatusOr<store::Opportunity> ProcessMessage(int64_t message_id);
-  // ProcessMessage for many messages, their opportunities saved in one
-  // transaction: one status per id, in order (a failed save fails all).
+  // The process_message task: analyses stored messages and saves their
+  // opportunities in one transaction; one status per id, in order (NotFound
+  // for an unknown message; a failed save fails all). Idempotent: a second
+  // run refreshes the same opportunity and reply, never adds one.
   std::vector<absl::Status> ProcessMessages(
       const std::vector<int64_t>& message_ids);
 

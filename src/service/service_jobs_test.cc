@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -146,12 +147,24 @@ TEST_F(ServiceJobsTest, EnqueuedMessagesBecomeOpportunitiesOnce) {
 
   // A task that runs twice (a lost lease) changes nothing.
   const int64_t message_id = (*queued)[0].message_id;
-  absl::StatusOr<store::Opportunity> first =
-      service_->ProcessMessage(message_id);
-  absl::StatusOr<store::Opportunity> second =
-      service_->ProcessMessage(message_id);
-  ASSERT_TRUE(first.ok() && second.ok());
-  EXPECT_EQ(first->id, second->id);
+  auto opportunity_ids = [&] {
+    std::vector<int64_t> ids;
+    absl::StatusOr<store::OpportunityPage> page =
+        store_->ListOpportunities(store::OpportunityQuery{});
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (!page.ok()) return ids;
+    for (const store::Opportunity& o : page->items) ids.push_back(o.id);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  const std::vector<int64_t> before = opportunity_ids();
+  for (int run = 0; run < 2; ++run) {
+    const std::vector<absl::Status> done =
+        service_->ProcessMessages({message_id});
+    ASSERT_EQ(done.size(), 1u);
+    EXPECT_TRUE(done[0].ok()) << done[0];
+  }
+  EXPECT_EQ(opportunity_ids(), before);
   EXPECT_EQ(store_->Stats()->total_count, 2);
   EXPECT_EQ(store_->ListResponses(std::nullopt, 0, 100)->size(), 2u);
 

@@ -300,20 +300,9 @@ absl::Status SqliteJobQueue::ExtendLease(int64_t id, const std::string& owner,
 }
 
 absl::Status SqliteJobQueue::Complete(int64_t id, const std::string& owner) {
-  return Run([&](SQLite::Database& db) -> absl::Status {
-    SQLite::Transaction txn(db, SQLite::TransactionBehavior::IMMEDIATE);
-    SQLite::Statement& st =
-        Prepared(db,
-                 "UPDATE jobs SET state = 'succeeded', lease_owner = NULL, "
-                 "lease_expires_at = NULL, updated_at = ? WHERE id = ? AND "
-                 "state = 'running' AND lease_owner = ?");
-    st.bind(1, internal::FormatUtc(clock_.Now()));
-    st.bind(2, id);
-    st.bind(3, owner);
-    if (st.exec() == 0) return LeaseLost(db, id, owner);
-    txn.commit();
-    return absl::OkStatus();
-  });
+  absl::StatusOr<std::vector<absl::Status>> done = CompleteBatch({id}, owner);
+  if (!done.ok()) return done.status();
+  return done->front();
 }
 
 absl::StatusOr<std::vector<absl::Status>> SqliteJobQueue::CompleteBatch(
