@@ -197,6 +197,14 @@ struct OpportunityStats {
 
 enum class Decision { kApprove, kEdit, kDecline };
 
+// A store's database connections right now, for db_pool_connections{state}.
+struct ConnectionPoolStats {
+  int64_t idle = 0;     // Open, waiting for work.
+  int64_t in_use = 0;   // Lent out to a caller.
+  int64_t max = 0;      // The pool's bound.
+  int64_t waiting = 0;  // Callers waiting for a connection.
+};
+
 // Thread-safe: one Store serves every request thread. Errors: NotFound for an
 // unknown id; FailedPrecondition for a state conflict (deleting an
 // opportunity with a pending reply, approving a declined reply);
@@ -301,6 +309,9 @@ class Store {
 
   // A cheap round trip for /ready.
   virtual absl::Status Ping() = 0;
+
+  // Thread-safe; cheap (no round trip): read at every scrape.
+  virtual ConnectionPoolStats PoolStats() const = 0;
 };
 
 struct SqliteStoreOptions {

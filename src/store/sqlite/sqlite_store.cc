@@ -2,6 +2,7 @@
 // connections beside it. In WAL mode readers see the last committed state and
 // never wait for the writer, so a long write does not stall the API.
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <new>
@@ -428,7 +429,8 @@ class SqliteStore final : public Store {
         writer_(std::move(writer)),
         file_mu_(sqlite_internal::FileWriteMutex(*writer_)),
         idle_readers_(std::move(readers)),
-        has_readers_(!idle_readers_.empty()) {}
+        has_readers_(!idle_readers_.empty()),
+        reader_count_(static_cast<int64_t>(idle_readers_.size())) {}
 
   // Store:
   absl::StatusOr<IngestOutcome> InsertMessage(
@@ -475,6 +477,7 @@ class SqliteStore final : public Store {
                               std::string_view token_hash) override;
   absl::StatusOr<bool> ApiTokenExists(std::string_view token_hash) override;
   absl::Status Ping() override;
+  ConnectionPoolStats PoolStats() const override;
 
  private:
   // A statement of the writer connection, prepared once and reused (reset,
@@ -509,11 +512,15 @@ class SqliteStore final : public Store {
   // IMMEDIATE here would fail at once with SQLITE_BUSY_SNAPSHOT.
   template <typename F>
   auto Write(F&& body) -> decltype(body(std::declval<SQLite::Database&>())) {
+    waiting_.fetch_add(1, std::memory_order_relaxed);
     absl::MutexLock lock(&write_mu_);
     absl::MutexLock file_lock(&file_mu_);
+    waiting_.fetch_sub(1, std::memory_order_relaxed);
+    writer_in_use_.store(true, std::memory_order_relaxed);
     SQLite::Database& db = *writer_;
     auto result = Guarded([&] { return body(db); });
     prepared_.ResetAll();
+    writer_in_use_.store(false, std::memory_order_relaxed);
     return result;
   }
 
@@ -523,16 +530,22 @@ class SqliteStore final : public Store {
   auto Read(F&& body) -> decltype(body(std::declval<SQLite::Database&>())) {
     if (!has_readers_) return Write(std::forward<F>(body));
     std::unique_ptr<SQLite::Database> db;
+    waiting_.fetch_add(1, std::memory_order_relaxed);
     {
       absl::MutexLock lock(&read_mu_,
                            absl::Condition(this, &SqliteStore::HasIdleReader));
       db = std::move(idle_readers_.back());
       idle_readers_.pop_back();
+      idle_reader_count_.store(static_cast<int64_t>(idle_readers_.size()),
+                               std::memory_order_relaxed);
     }
+    waiting_.fetch_sub(1, std::memory_order_relaxed);
     // Guarded catches everything, so the connection always goes back.
     auto result = Guarded([&] { return body(*db); });
     absl::MutexLock lock(&read_mu_);
     idle_readers_.push_back(std::move(db));
+    idle_reader_count_.store(static_cast<int64_t>(idle_readers_.size()),
+                             std::memory_order_relaxed);
     return result;
   }
 
@@ -550,6 +563,11 @@ class SqliteStore final : public Store {
   std::vector<std::unique_ptr<SQLite::Database>> idle_readers_
       ABSL_GUARDED_BY(read_mu_);
   const bool has_readers_;
+  // PoolStats reads these without the locks (a scrape must not wait).
+  const int64_t reader_count_;
+  std::atomic<int64_t> idle_reader_count_{reader_count_};
+  std::atomic<bool> writer_in_use_{false};
+  std::atomic<int64_t> waiting_{0};
 };
 
 absl::StatusOr<IngestOutcome> SqliteStore::InsertMessage(
@@ -1077,6 +1095,19 @@ absl::StatusOr<bool> SqliteStore::ApiTokenExists(std::string_view token_hash) {
     st.bind(1, std::string(token_hash));
     return st.executeStep();
   });
+}
+
+ConnectionPoolStats SqliteStore::PoolStats() const {
+  ConnectionPoolStats stats;
+  stats.max = reader_count_ + 1;
+  const int64_t writer_busy =
+      writer_in_use_.load(std::memory_order_relaxed) ? 1 : 0;
+  const int64_t idle_readers =
+      idle_reader_count_.load(std::memory_order_relaxed);
+  stats.in_use = writer_busy + (reader_count_ - idle_readers);
+  stats.idle = stats.max - stats.in_use;
+  stats.waiting = waiting_.load(std::memory_order_relaxed);
+  return stats;
 }
 
 absl::Status SqliteStore::Ping() {
