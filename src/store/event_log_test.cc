@@ -1,13 +1,18 @@
-// The EventLog contract (event_log.h), run on SQLite against a temporary
-// database file.
+// The EventLog contract (event_log.h), one suite instantiated per
+// implementation: SQLite on a temporary database file, PostgreSQL on a fresh
+// schema of LIA_TEST_POSTGRES_URL (skipped without it). "Another
+// connection" is another EventLog on the same database: a second SQLite
+// connection to the file, a second pool on the schema.
 
 #include "store/event_log.h"
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -16,29 +21,50 @@
 #include "absl/status/status.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "store/postgres.h"
+#include "store/postgres/testing/test_database.h"
 #include "store/sqlite/sqlite_event_log.h"
 
 namespace lia::store {
 namespace {
 
-class EventLogTest : public ::testing::Test {
+class EventLogTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lia_event_log_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "lia.db").string();
+    if (GetParam() == "postgres") {
+      postgres_ = testing::FreshPostgresSchema();
+      if (!postgres_) GTEST_SKIP() << testing::kNoPostgres;
+    } else {
+      // The test's name has a '/' (instantiation) that a path must not.
+      std::string name =
+          ::testing::UnitTest::GetInstance()->current_test_info()->name();
+      std::replace(name.begin(), name.end(), '/', '_');
+      dir_ = std::filesystem::temp_directory_path() /
+             ("lia_event_log_test_" + std::to_string(::getpid()) + "_" + name);
+      std::filesystem::remove_all(dir_);
+      std::filesystem::create_directories(dir_);
+      path_ = (dir_ / "lia.db").string();
+    }
     log_ = Open();
     ASSERT_NE(log_, nullptr);
   }
   void TearDown() override {
     log_.reset();
-    std::filesystem::remove_all(dir_);
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
+  // A log on the test's database, through a connection (pool) of its own.
   std::unique_ptr<EventLog> Open() {
+    if (postgres_) {
+      absl::StatusOr<std::shared_ptr<postgres::Pool>> pool =
+          OpenPostgresPool(*postgres_);
+      EXPECT_TRUE(pool.ok()) << pool.status();
+      if (!pool.ok()) return nullptr;
+      absl::StatusOr<std::unique_ptr<EventLog>> log =
+          OpenPostgresEventLog(*std::move(pool));
+      EXPECT_TRUE(log.ok()) << log.status();
+      return log.ok() ? *std::move(log) : nullptr;
+    }
     SqliteEventLogOptions options;
     options.path = path_;
     auto log = OpenSqliteEventLog(options);
@@ -60,17 +86,18 @@ class EventLogTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::string path_;
+  std::optional<PostgresOptions> postgres_;
   std::unique_ptr<EventLog> log_;
 };
 
-TEST_F(EventLogTest, EmptyLogHasLastIdZero) {
+TEST_P(EventLogTest, EmptyLogHasLastIdZero) {
   absl::StatusOr<int64_t> last = log_->LastId();
   ASSERT_TRUE(last.ok()) << last.status();
   EXPECT_EQ(*last, 0);
   EXPECT_TRUE(All().empty());
 }
 
-TEST_F(EventLogTest, AppendReturnsGrowingIdsAndAfterReadsThemInOrder) {
+TEST_P(EventLogTest, AppendReturnsGrowingIdsAndAfterReadsThemInOrder) {
   const absl::Time before = absl::Now() - absl::Seconds(1);
   const int64_t a = Add("message.received", R"({"message_id":1})");
   const int64_t b = Add("opportunity.created", R"({"opportunity_id":7})");
@@ -93,7 +120,7 @@ TEST_F(EventLogTest, AppendReturnsGrowingIdsAndAfterReadsThemInOrder) {
   EXPECT_TRUE(All(b).empty());
 }
 
-TEST_F(EventLogTest, AfterHonoursTheLimit) {
+TEST_P(EventLogTest, AfterHonoursTheLimit) {
   for (int i = 0; i < 10; ++i) Add("job.failed", "{}");
   absl::StatusOr<std::vector<Event>> first = log_->After(0, 3);
   ASSERT_TRUE(first.ok());
@@ -109,7 +136,7 @@ TEST_F(EventLogTest, AfterHonoursTheLimit) {
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(EventLogTest, AppendBatchIsOneTransactionInOrder) {
+TEST_P(EventLogTest, AppendBatchIsOneTransactionInOrder) {
   absl::StatusOr<std::vector<int64_t>> ids = log_->AppendBatch(
       {{"import.progress", R"({"rows":1})"}, {"import.progress", "{}"}});
   ASSERT_TRUE(ids.ok()) << ids.status();
@@ -129,7 +156,7 @@ TEST_F(EventLogTest, AppendBatchIsOneTransactionInOrder) {
   EXPECT_TRUE(none->empty());
 }
 
-TEST_F(EventLogTest, RejectsBadTypesAndData) {
+TEST_P(EventLogTest, RejectsBadTypesAndData) {
   for (const std::string& type :
        {std::string(), std::string("Opportunity.Created"), std::string("a b"),
         std::string("a\nb"), std::string(65, 'a')}) {
@@ -144,7 +171,7 @@ TEST_F(EventLogTest, RejectsBadTypesAndData) {
   EXPECT_TRUE(All().empty());
 }
 
-TEST_F(EventLogTest, DeleteBeforeRemovesOldEventsAndIdsAreNotReused) {
+TEST_P(EventLogTest, DeleteBeforeRemovesOldEventsAndIdsAreNotReused) {
   const int64_t old_id = Add("job.failed");
   absl::SleepFor(absl::Milliseconds(5));
   const int64_t kept = Add("job.dead");
@@ -166,7 +193,7 @@ TEST_F(EventLogTest, DeleteBeforeRemovesOldEventsAndIdsAreNotReused) {
   EXPECT_GT(next, old_id);
 }
 
-TEST_F(EventLogTest, SecondConnectionSeesTheSameLog) {
+TEST_P(EventLogTest, SecondConnectionSeesTheSameLog) {
   std::unique_ptr<EventLog> other = Open();
   ASSERT_NE(other, nullptr);
   const int64_t a = Add("message.received");
@@ -177,7 +204,7 @@ TEST_F(EventLogTest, SecondConnectionSeesTheSameLog) {
   EXPECT_EQ(All().size(), 2u);
 }
 
-TEST_F(EventLogTest, ConcurrentAppendsFromTwoConnectionsGetDistinctIds) {
+TEST_P(EventLogTest, ConcurrentAppendsFromTwoConnectionsGetDistinctIds) {
   std::unique_ptr<EventLog> other = Open();
   ASSERT_NE(other, nullptr);
   constexpr int kEach = 50;
@@ -198,6 +225,9 @@ TEST_F(EventLogTest, ConcurrentAppendsFromTwoConnectionsGetDistinctIds) {
     EXPECT_LT(events[i - 1].id, events[i].id);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, EventLogTest, ::testing::Values("sqlite"));
+INSTANTIATE_TEST_SUITE_P(Postgres, EventLogTest, ::testing::Values("postgres"));
 
 TEST(SqliteEventLogTest, RefusesInMemoryAndEmptyPaths) {
   SqliteEventLogOptions options;

@@ -1,6 +1,7 @@
 // The behaviour every Store owes (store.h), as one suite instantiated per
 // implementation: SQLite on a file (WAL, reader pool) and in memory (one
-// connection). PostgreSQL joins the list when it exists.
+// connection), and PostgreSQL on a fresh schema of LIA_TEST_POSTGRES_URL
+// (skipped without it; scripts/with-services starts a server).
 
 #include "store/store.h"
 
@@ -10,6 +11,8 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -21,6 +24,8 @@
 #include "analysis/pipeline.h"
 #include "gtest/gtest.h"
 #include "store/internal/time.h"
+#include "store/postgres.h"
+#include "store/postgres/testing/test_database.h"
 
 namespace lia::store {
 namespace {
@@ -105,6 +110,19 @@ core::Analysis MakeAnalysis(const Spec& s) {
 class StoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
+    if (GetParam() == "postgres") {
+      std::optional<PostgresOptions> options = testing::FreshPostgresSchema();
+      if (!options) GTEST_SKIP() << testing::kNoPostgres;
+      options->now = [this] { return clock_.Now(); };
+      absl::StatusOr<std::shared_ptr<postgres::Pool>> pool =
+          OpenPostgresPool(*options);
+      ASSERT_TRUE(pool.ok()) << pool.status();
+      absl::StatusOr<std::unique_ptr<Store>> store =
+          OpenPostgresStore(*std::move(pool));
+      ASSERT_TRUE(store.ok()) << store.status();
+      store_ = *std::move(store);
+      return;
+    }
     SqliteStoreOptions options;
     if (GetParam() == "sqlite_file") {
       char dir[] = "/tmp/lia_store_test_XXXXXX";
@@ -422,7 +440,7 @@ class StoreFilterTest : public StoreTest {
  protected:
   void SetUp() override {
     StoreTest::SetUp();
-    if (HasFatalFailure()) return;
+    if (HasFatalFailure() || IsSkipped()) return;
     Spec s;
     s.company = "Acme";
     s.score = 90;
@@ -711,7 +729,7 @@ class StorePagingTest : public StoreTest {
 
   void SetUp() override {
     StoreTest::SetUp();
-    if (HasFatalFailure()) return;
+    if (HasFatalFailure() || IsSkipped()) return;
     std::vector<core::Message> batch;
     for (int i = 0; i < kRows; ++i) {
       batch.push_back(Msg(absl::StrCat("message ", i), absl::StrCat("p", i)));
@@ -1315,6 +1333,11 @@ INSTANTIATE_TEST_SUITE_P(Sqlite, StoreFilterTest,
                          ::testing::Values("sqlite_file", "sqlite_memory"));
 INSTANTIATE_TEST_SUITE_P(Sqlite, StorePagingTest,
                          ::testing::Values("sqlite_file", "sqlite_memory"));
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreTest, ::testing::Values("postgres"));
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreFilterTest,
+                         ::testing::Values("postgres"));
+INSTANTIATE_TEST_SUITE_P(Postgres, StorePagingTest,
+                         ::testing::Values("postgres"));
 
 TEST(StoreEnumTest, WireNamesRoundTrip) {
   for (int i = 0; i <= static_cast<int>(OpportunityStatus::kArchived); ++i) {

@@ -194,6 +194,16 @@ void Pool::Return(std::unique_ptr<pqxx::connection> connection, bool discard) {
   }
 }
 
+void Pool::DiscardIdle() {
+  std::vector<std::unique_ptr<pqxx::connection>> idle;
+  {
+    absl::MutexLock lock(&mu_);
+    idle.swap(idle_);
+    open_ -= static_cast<int>(idle.size());
+  }
+  // Closed here, outside the lock, as `idle` goes out of scope.
+}
+
 void Pool::Prepare(std::string name, std::string sql) {
   absl::MutexLock lock(&mu_);
   for (const auto& [known, text] : statements_) {

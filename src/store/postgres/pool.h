@@ -119,6 +119,8 @@ class Pool {
   // Prepares what was registered since the connection last saw the list.
   void PrepareRegistered(pqxx::connection& connection);
   bool CanAcquire() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Closes every idle connection (they are opened again on demand).
+  void DiscardIdle();
 
   const PostgresOptions options_;
   const std::string connection_string_;
@@ -153,7 +155,14 @@ absl::StatusOr<T> Pool::Transact(
       return result;
     } catch (...) {
       last = StatusOfCurrentException(what);
-      if (!lease->connection().is_open()) lease->Discard();
+      if (!lease->connection().is_open()) {
+        lease->Discard();
+        // What broke this one (a server restart, a failover) most likely
+        // broke the idle ones too: without this, a retry would take another
+        // dead connection, and a pool of more than kMaxAttempts could fail
+        // a call that one new connection would serve.
+        DiscardIdle();
+      }
     }
     if (!absl::IsAborted(last)) return last;
   }

@@ -8,14 +8,15 @@ CREATE TABLE uploads (
   bytes bytea,  -- NULL once processed.
   state text NOT NULL DEFAULT 'queued'
     CHECK (state IN ('queued', 'done', 'failed')),
-  summary jsonb NOT NULL DEFAULT '{}',
+  -- json, not jsonb: returned as written.
+  summary json NOT NULL DEFAULT '{}',
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL
 );
 
 CREATE TABLE digests (
   day text PRIMARY KEY,  -- 'YYYY-MM-DD', UTC.
-  body jsonb NOT NULL,
+  body json NOT NULL,    -- json, not jsonb: returned as written.
   created_at timestamptz NOT NULL
 );
 
