@@ -1,11 +1,14 @@
 #pragma once
 
 // The durable job queue (DESIGN §6): at-least-once delivery through leases.
-// One interface; the SQLite implementation lives in store/sqlite
-// (OpenSqliteJobQueue), PostgreSQL comes with the scale-out issue.
+// One interface; the SQLite implementation lives in jobs/sqlite
+// (OpenSqliteJobQueue), the PostgreSQL one in jobs/postgres
+// (OpenPostgresJobQueue).
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -39,6 +42,13 @@ struct JobFilter {
 
 // Number of jobs per (state wire name, type).
 using JobCounts = std::map<std::pair<std::string, std::string>, int64_t>;
+
+// A registration made with JobQueue::SubscribeToWork; destroying it ends
+// the calls (see there).
+class WorkSubscription {
+ public:
+  virtual ~WorkSubscription() = default;
+};
 
 // Thread-safe; every method is one transaction. Time comes from the Clock
 // the implementation was opened with; retry jitter from its random source.
@@ -118,6 +128,23 @@ class JobQueue {
   virtual absl::StatusOr<std::vector<Job>> List(const JobFilter& filter) = 0;
   // Jobs per (state, type); pairs with no job are absent.
   virtual absl::StatusOr<JobCounts> Counts() = 0;
+
+  // Prompt wake-up for idle workers, who otherwise poll (DESIGN §6): calls
+  // `wake` whenever a job may have become runnable — on PostgreSQL, a
+  // NOTIFY from whichever process enqueued it — until the returned
+  // subscription is destroyed; its destructor waits for a call in progress,
+  // and it must be destroyed before the queue. Calls may be spurious (the
+  // job was another worker's) and may not come (while the notification
+  // connection is down; one call follows its return): polling stays the
+  // safety net. `wake` runs on a
+  // thread of the queue's: it must be quick, must not throw and must not
+  // call the queue. nullptr when the queue has no such signal (SQLite: its
+  // workers share one process and poll).
+  virtual std::unique_ptr<WorkSubscription> SubscribeToWork(
+      std::function<void()> wake) {
+    static_cast<void>(wake);
+    return nullptr;
+  }
 };
 
 }  // namespace lia::jobs

@@ -1,10 +1,10 @@
-// The JobQueue contract (job_queue.h), run on the SQLite queue against a
-// temporary database file.
+// The JobQueue contract (job_queue.h), run on every backend: the SQLite
+// queue against a temporary database file, the PostgreSQL queue against a
+// fresh schema (skipped without LIA_TEST_POSTGRES_URL).
 
 #include "jobs/job_queue.h"
 
 #include <atomic>
-#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,34 +15,33 @@
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "jobs/clock.h"
-#include "jobs/sqlite/sqlite_job_queue.h"
-#include "store/store.h"
+#include "jobs/postgres/testing/backends.h"
 
 namespace lia::jobs {
 namespace {
 
-class JobQueueTest : public ::testing::Test {
+using testing::AllBackends;
+using testing::Backend;
+using testing::BackendName;
+using testing::kNoPostgres;
+using testing::TestDatabase;
+
+class JobQueueTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lia_jobs_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "lia.db").string();
+    database_ = TestDatabase::Create(GetParam());
+    if (database_ == nullptr) GTEST_SKIP() << kNoPostgres;
     queue_ = Open();
+    ASSERT_NE(queue_, nullptr);
   }
   void TearDown() override {
     queue_.reset();
-    std::filesystem::remove_all(dir_);
+    database_.reset();
   }
 
+  // Another queue on the same database, on connections of its own.
   std::unique_ptr<JobQueue> Open() {
-    store::SqliteJobQueueOptions options;
-    options.path = path_;
-    options.clock = &clock_;
-    options.random_seed = 42;
-    auto queue = store::OpenSqliteJobQueue(options);
+    auto queue = database_->OpenQueue(&clock_, /*random_seed=*/42);
     EXPECT_TRUE(queue.ok()) << queue.status();
     return queue.ok() ? *std::move(queue) : nullptr;
   }
@@ -67,13 +66,14 @@ class JobQueueTest : public ::testing::Test {
     return leased.ok() ? *leased : std::nullopt;
   }
 
-  std::filesystem::path dir_;
-  std::string path_;
+  std::unique_ptr<TestDatabase> database_;
   FakeClock clock_;
   std::unique_ptr<JobQueue> queue_;
 };
 
-TEST_F(JobQueueTest, EnqueueStoresAQueuedJob) {
+INSTANTIATE_TEST_SUITE_P(Backends, JobQueueTest, AllBackends(), BackendName);
+
+TEST_P(JobQueueTest, EnqueueStoresAQueuedJob) {
   NewJob j;
   j.type = "process_message";
   j.payload = R"({"message_id": 7})";
@@ -90,7 +90,7 @@ TEST_F(JobQueueTest, EnqueueStoresAQueuedJob) {
   EXPECT_EQ(got->priority, Priority::kHigh);
 }
 
-TEST_F(JobQueueTest, EnqueueRejectsMalformedInput) {
+TEST_P(JobQueueTest, EnqueueRejectsMalformedInput) {
   NewJob j;
   j.type = "x";
   j.payload = "{not json";
@@ -103,7 +103,7 @@ TEST_F(JobQueueTest, EnqueueRejectsMalformedInput) {
   EXPECT_EQ(queue_->Get(12345).status().code(), absl::StatusCode::kNotFound);
 }
 
-TEST_F(JobQueueTest, LeasesByPriorityThenRunAtThenId) {
+TEST_P(JobQueueTest, LeasesByPriorityThenRunAtThenId) {
   const absl::Time now = clock_.Now();
   const int64_t low = Add("t", Priority::kLow).id;
   const int64_t normal_late = Add("t", Priority::kNormal, now).id;
@@ -126,7 +126,7 @@ TEST_F(JobQueueTest, LeasesByPriorityThenRunAtThenId) {
   EXPECT_EQ(later->id, future);
 }
 
-TEST_F(JobQueueTest, LeaseMarksRunningAndFiltersByType) {
+TEST_P(JobQueueTest, LeaseMarksRunningAndFiltersByType) {
   Add("a");
   const int64_t b = Add("b").id;
   std::optional<Job> j = LeaseOne("w1", {"b", "c"});
@@ -139,7 +139,7 @@ TEST_F(JobQueueTest, LeaseMarksRunningAndFiltersByType) {
   EXPECT_FALSE(LeaseOne("w1", {"b"}).has_value());
 }
 
-TEST_F(JobQueueTest, ALeaseIsExclusiveAcrossThreadsAndConnections) {
+TEST_P(JobQueueTest, ALeaseIsExclusiveAcrossThreadsAndConnections) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 500;
   std::vector<NewJob> batch(kThreads * kPerThread);
@@ -181,7 +181,7 @@ TEST_F(JobQueueTest, ALeaseIsExclusiveAcrossThreadsAndConnections) {
       kThreads * kPerThread);
 }
 
-TEST_F(JobQueueTest, AnExpiredLeaseIsTakenAgain) {
+TEST_P(JobQueueTest, AnExpiredLeaseIsTakenAgain) {
   const int64_t id = Add("t").id;
   ASSERT_TRUE(LeaseOne("dead-worker").has_value());
   EXPECT_FALSE(LeaseOne("w2").has_value());  // Still leased.
@@ -197,7 +197,7 @@ TEST_F(JobQueueTest, AnExpiredLeaseIsTakenAgain) {
   EXPECT_TRUE(queue_->Complete(id, "w2").ok());
 }
 
-TEST_F(JobQueueTest, ExtendLeaseKeepsTheJobFromOthers) {
+TEST_P(JobQueueTest, ExtendLeaseKeepsTheJobFromOthers) {
   const int64_t id = Add("t").id;
   ASSERT_TRUE(LeaseOne("w1").has_value());
   clock_.Advance(absl::Seconds(20));
@@ -211,7 +211,7 @@ TEST_F(JobQueueTest, ExtendLeaseKeepsTheJobFromOthers) {
             absl::StatusCode::kNotFound);
 }
 
-TEST_F(JobQueueTest, ALeaseExpiredOnTheLastAttemptMakesTheJobDead) {
+TEST_P(JobQueueTest, ALeaseExpiredOnTheLastAttemptMakesTheJobDead) {
   const int64_t id = Add("t", Priority::kNormal, std::nullopt, 1).id;
   ASSERT_TRUE(LeaseOne("crashing-worker").has_value());
   clock_.Advance(absl::Minutes(1));
@@ -222,7 +222,7 @@ TEST_F(JobQueueTest, ALeaseExpiredOnTheLastAttemptMakesTheJobDead) {
   EXPECT_NE(job->last_error.find("crashing-worker"), std::string::npos);
 }
 
-TEST_F(JobQueueTest, RetryableFailureBacksOffWithFullJitter) {
+TEST_P(JobQueueTest, RetryableFailureBacksOffWithFullJitter) {
   RetryPolicy policy;
   policy.base_delay = absl::Seconds(2);
   policy.max_delay = absl::Seconds(10);
@@ -260,7 +260,7 @@ TEST_F(JobQueueTest, RetryableFailureBacksOffWithFullJitter) {
   EXPECT_FALSE(LeaseOne().has_value());
 }
 
-TEST_F(JobQueueTest, NonRetryableFailureFailsAtOnce) {
+TEST_P(JobQueueTest, NonRetryableFailureFailsAtOnce) {
   for (absl::Status s : {absl::InvalidArgumentError("malformed"),
                          absl::FailedPreconditionError("gone"),
                          absl::NotFoundError("no message")}) {
@@ -274,7 +274,7 @@ TEST_F(JobQueueTest, NonRetryableFailureFailsAtOnce) {
   EXPECT_FALSE(LeaseOne().has_value());
 }
 
-TEST_F(JobQueueTest, CancelStopsQueuedAndRunningJobs) {
+TEST_P(JobQueueTest, CancelStopsQueuedAndRunningJobs) {
   const int64_t queued = Add("t", Priority::kLow).id;
   const int64_t running = Add("t", Priority::kHigh).id;
   ASSERT_EQ(LeaseOne()->id, running);
@@ -295,7 +295,7 @@ TEST_F(JobQueueTest, CancelStopsQueuedAndRunningJobs) {
   EXPECT_EQ(queue_->Cancel(4242).status().code(), absl::StatusCode::kNotFound);
 }
 
-TEST_F(JobQueueTest, RetryQueuesADeadJobWithAFreshBudget) {
+TEST_P(JobQueueTest, RetryQueuesADeadJobWithAFreshBudget) {
   const int64_t id = Add("t", Priority::kNormal, std::nullopt, 1).id;
   ASSERT_TRUE(LeaseOne().has_value());
   ASSERT_EQ(queue_->Fail(id, "w1", absl::UnavailableError("x"), {})->state,
@@ -313,7 +313,7 @@ TEST_F(JobQueueTest, RetryQueuesADeadJobWithAFreshBudget) {
             absl::StatusCode::kFailedPrecondition);  // Running.
 }
 
-TEST_F(JobQueueTest, OneLiveJobPerIdempotencyKey) {
+TEST_P(JobQueueTest, OneLiveJobPerIdempotencyKey) {
   NewJob j;
   j.type = "process_message";
   j.idempotency_key = "message:7";
@@ -332,7 +332,41 @@ TEST_F(JobQueueTest, OneLiveJobPerIdempotencyKey) {
   EXPECT_EQ(third->idempotency_key, "message:7");
 }
 
-TEST_F(JobQueueTest, RetryRefusesWhenAnotherLiveJobHoldsTheKey) {
+TEST_P(JobQueueTest, EnqueueBatchKeepsItsOrderAndOneLiveJobPerKey) {
+  NewJob live;
+  live.type = "t";
+  live.idempotency_key = "held";
+  const int64_t held = queue_->Enqueue(live)->id;
+  std::vector<NewJob> batch(5);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    batch[i].type = "t";
+    batch[i].payload = "{\"i\": " + std::to_string(i) + "}";
+  }
+  batch[0].idempotency_key = "k";
+  batch[2].idempotency_key = "k";     // Twice in the batch: the first job.
+  batch[3].idempotency_key = "held";  // Live already: that job.
+  absl::StatusOr<std::vector<Job>> added = queue_->EnqueueBatch(batch);
+  ASSERT_TRUE(added.ok()) << added.status();
+  ASSERT_EQ(added->size(), 5u);
+  EXPECT_EQ((*added)[0].payload, R"({"i": 0})");
+  EXPECT_EQ((*added)[1].payload, R"({"i": 1})");
+  EXPECT_EQ((*added)[2].id, (*added)[0].id);
+  EXPECT_EQ((*added)[3].id, held);
+  EXPECT_EQ((*added)[4].payload, R"({"i": 4})");
+  EXPECT_LT((*added)[0].id, (*added)[1].id);  // Ids in the batch's order.
+  EXPECT_LT((*added)[1].id, (*added)[4].id);
+  absl::StatusOr<JobCounts> counts = queue_->Counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(*counts, (JobCounts{{{"queued", "t"}, 4}}));
+  // All or nothing: one bad job fails the batch and adds none.
+  batch[1].payload = "{nope";
+  EXPECT_TRUE(absl::IsInvalidArgument(queue_->EnqueueBatch(batch).status()));
+  EXPECT_EQ((*queue_->Counts())[std::make_pair(std::string("queued"),
+                                               std::string("t"))],
+            4);
+}
+
+TEST_P(JobQueueTest, RetryRefusesWhenAnotherLiveJobHoldsTheKey) {
   NewJob j;
   j.type = "t";
   j.idempotency_key = "k";
@@ -343,7 +377,7 @@ TEST_F(JobQueueTest, RetryRefusesWhenAnotherLiveJobHoldsTheKey) {
             absl::StatusCode::kAlreadyExists);
 }
 
-TEST_F(JobQueueTest, CountsAndListsByStateAndType) {
+TEST_P(JobQueueTest, CountsAndListsByStateAndType) {
   Add("a");
   Add("a");
   const int64_t b = Add("b", Priority::kHigh).id;
@@ -377,17 +411,14 @@ TEST_F(JobQueueTest, CountsAndListsByStateAndType) {
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST_F(JobQueueTest, SharesTheDatabaseWithTheStore) {
-  store::SqliteStoreOptions options;
-  options.path = path_;
-  auto st = store::OpenSqliteStore(options);
-  ASSERT_TRUE(st.ok()) << st.status();
-  EXPECT_TRUE((*st)->Ping().ok());
+TEST_P(JobQueueTest, SharesTheDatabaseWithTheStore) {
+  absl::Status pinged = database_->PingStore();
+  EXPECT_TRUE(pinged.ok()) << pinged;
   Add("t");
   EXPECT_TRUE(LeaseOne().has_value());
 }
 
-TEST_F(JobQueueTest, LeaseBatchTakesJobsInLeaseOrderInOneGo) {
+TEST_P(JobQueueTest, LeaseBatchTakesJobsInLeaseOrderInOneGo) {
   std::vector<NewJob> jobs(5);
   for (int i = 0; i < 5; ++i) {
     jobs[i].type = i == 3 ? "other" : "work";
@@ -438,7 +469,7 @@ TEST_F(JobQueueTest, LeaseBatchTakesJobsInLeaseOrderInOneGo) {
   EXPECT_TRUE(absl::IsNotFound((*unknown)[0]));
 }
 
-TEST_F(JobQueueTest, LeaseBatchTakesExpiredLeasesAgain) {
+TEST_P(JobQueueTest, LeaseBatchTakesExpiredLeasesAgain) {
   NewJob j;
   j.type = "work";
   ASSERT_TRUE(queue_->EnqueueBatch({j, j}).ok());

@@ -1,5 +1,7 @@
-// The ScheduleStore contract and the Scheduler (scheduler.h), run on the
-// SQLite store against a temporary database file, with a FakeClock.
+// The ScheduleStore contract and the Scheduler (scheduler.h), with a
+// FakeClock, run on every backend: the SQLite store against a temporary
+// database file, the PostgreSQL store against a fresh schema (skipped
+// without LIA_TEST_POSTGRES_URL).
 
 #include "jobs/scheduler.h"
 
@@ -22,11 +24,17 @@
 #include "gtest/gtest.h"
 #include "jobs/clock.h"
 #include "jobs/job_queue.h"
-#include "jobs/sqlite/sqlite_job_queue.h"
+#include "jobs/postgres/testing/backends.h"
 #include "jobs/sqlite/sqlite_schedule_store.h"
 
 namespace lia::jobs {
 namespace {
+
+using testing::AllBackends;
+using testing::Backend;
+using testing::BackendName;
+using testing::kNoPostgres;
+using testing::TestDatabase;
 
 absl::Time Utc(const std::string& text) {
   absl::Time t;
@@ -45,39 +53,35 @@ ScheduleSpec Spec(std::string name, std::string cron,
   return s;
 }
 
-class SchedulerTest : public ::testing::Test {
+class SchedulerTest : public ::testing::TestWithParam<Backend> {
  protected:
   // 2027-01-15 is a Friday.
   SchedulerTest() : clock_(Utc("2027-01-15T08:00:00Z")) {}
 
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lia_scheduler_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "lia.db").string();
+    database_ = TestDatabase::Create(GetParam());
+    if (database_ == nullptr) GTEST_SKIP() << kNoPostgres;
     store_ = OpenStore();
-    store::SqliteJobQueueOptions options;
-    options.path = path_;
-    options.clock = &clock_;
-    auto queue = store::OpenSqliteJobQueue(options);
-    ASSERT_TRUE(queue.ok()) << queue.status();
-    queue_ = *std::move(queue);
+    ASSERT_NE(store_, nullptr);
+    queue_ = OpenQueue();
+    ASSERT_NE(queue_, nullptr);
   }
   void TearDown() override {
     store_.reset();
     queue_.reset();
-    std::filesystem::remove_all(dir_);
+    database_.reset();
   }
 
+  // A store on the database, on connections of its own (a process's).
   std::unique_ptr<ScheduleStore> OpenStore() {
-    store::SqliteScheduleStoreOptions options;
-    options.path = path_;
-    options.clock = &clock_;
-    auto s = store::OpenSqliteScheduleStore(options);
+    auto s = database_->OpenScheduleStore(&clock_);
     EXPECT_TRUE(s.ok()) << s.status();
     return s.ok() ? *std::move(s) : nullptr;
+  }
+  std::unique_ptr<JobQueue> OpenQueue() {
+    auto queue = database_->OpenQueue(&clock_, /*random_seed=*/0);
+    EXPECT_TRUE(queue.ok()) << queue.status();
+    return queue.ok() ? *std::move(queue) : nullptr;
   }
 
   void Sync(const std::vector<ScheduleSpec>& specs) {
@@ -111,14 +115,15 @@ class SchedulerTest : public ::testing::Test {
     return jobs.ok() ? *std::move(jobs) : std::vector<Job>{};
   }
 
-  std::filesystem::path dir_;
-  std::string path_;
+  std::unique_ptr<TestDatabase> database_;
   FakeClock clock_;
   std::unique_ptr<ScheduleStore> store_;
   std::unique_ptr<JobQueue> queue_;
 };
 
-TEST_F(SchedulerTest, FiresAtTheTickNotBefore) {
+INSTANTIATE_TEST_SUITE_P(Backends, SchedulerTest, AllBackends(), BackendName);
+
+TEST_P(SchedulerTest, FiresAtTheTickNotBefore) {
   Sync({Spec("digest", "0 9 * * *")});
   std::optional<Schedule> s = Find("digest");
   ASSERT_TRUE(s);
@@ -136,7 +141,7 @@ TEST_F(SchedulerTest, FiresAtTheTickNotBefore) {
   EXPECT_EQ(s->next_run_at, Utc("2027-01-16T09:00:00Z"));
 }
 
-TEST_F(SchedulerTest, FiresOncePerTick) {
+TEST_P(SchedulerTest, FiresOncePerTick) {
   clock_.Set(Utc("2027-01-15T08:59:30Z"));
   Sync({Spec("digest", "0 9 * * *"), Spec("quarter", "*/15 * * * *", "x")});
   std::vector<std::string> keys;
@@ -157,7 +162,7 @@ TEST_F(SchedulerTest, FiresOncePerTick) {
   EXPECT_EQ(AllJobs().size(), 5u);
 }
 
-TEST_F(SchedulerTest, CatchesUpOnceAfterThreeDaysOfDowntime) {
+TEST_P(SchedulerTest, CatchesUpOnceAfterThreeDaysOfDowntime) {
   Sync({Spec("digest", "0 9 * * *"), Spec("minutely", "* * * * *", "tick")});
   ASSERT_EQ(ClaimAt("2027-01-15T09:00:00Z").size(), 2u);
 
@@ -188,7 +193,7 @@ TEST_F(SchedulerTest, CatchesUpOnceAfterThreeDaysOfDowntime) {
   EXPECT_EQ(AllJobs().size(), 5u);
 }
 
-TEST_F(SchedulerTest, TwoStoresRacingForOneTickEnqueueOneJob) {
+TEST_P(SchedulerTest, TwoStoresRacingForOneTickEnqueueOneJob) {
   Sync({Spec("minutely", "* * * * *", "tick")});
   std::unique_ptr<ScheduleStore> other = OpenStore();
   ASSERT_TRUE(other);
@@ -230,9 +235,10 @@ TEST_F(SchedulerTest, TwoStoresRacingForOneTickEnqueueOneJob) {
 // Processes rather than threads: each child opens its own connection and
 // claims the same 100 ticks with a clock of its own; every tick is claimed
 // once in all.
-TEST_F(SchedulerTest, TwoProcessesClaimEachTickOnce) {
+TEST_P(SchedulerTest, TwoProcessesClaimEachTickOnce) {
   Sync({Spec("minutely", "* * * * *", "tick")});
-  // No connection may cross a fork (SQLite's rule): close ours first.
+  // No connection may cross a fork (SQLite's rule, and libpq's): close
+  // ours first.
   store_.reset();
   queue_.reset();
   const absl::Time start = clock_.Now();
@@ -243,10 +249,7 @@ TEST_F(SchedulerTest, TwoProcessesClaimEachTickOnce) {
     ASSERT_NE(child, -1);
     if (child == 0) {
       FakeClock clock(start);
-      store::SqliteScheduleStoreOptions options;
-      options.path = path_;
-      options.clock = &clock;
-      auto s = store::OpenSqliteScheduleStore(options);
+      auto s = database_->OpenScheduleStore(&clock);
       if (!s.ok()) _exit(255);
       int claimed = 0;
       for (int i = 0; i < kTicks; ++i) {
@@ -268,12 +271,8 @@ TEST_F(SchedulerTest, TwoProcessesClaimEachTickOnce) {
   }
   EXPECT_EQ(total, kTicks);
 
-  store::SqliteJobQueueOptions options;
-  options.path = path_;
-  options.clock = &clock_;
-  auto queue = store::OpenSqliteJobQueue(options);
-  ASSERT_TRUE(queue.ok()) << queue.status();
-  queue_ = *std::move(queue);
+  queue_ = OpenQueue();
+  ASSERT_NE(queue_, nullptr);
   store_ = OpenStore();
   absl::flat_hash_set<std::string> keys;
   for (const Job& j : AllJobs()) keys.insert(j.idempotency_key);
@@ -281,7 +280,7 @@ TEST_F(SchedulerTest, TwoProcessesClaimEachTickOnce) {
   EXPECT_EQ(Find("minutely")->last_run_at, start + absl::Minutes(kTicks));
 }
 
-TEST_F(SchedulerTest, SyncKeepsLastAndNextRunAcrossARestart) {
+TEST_P(SchedulerTest, SyncKeepsLastAndNextRunAcrossARestart) {
   Sync({Spec("digest", "0 9 * * *")});
   ASSERT_EQ(ClaimAt("2027-01-15T09:00:00Z").size(), 1u);
   std::optional<Schedule> before = Find("digest");
@@ -302,7 +301,7 @@ TEST_F(SchedulerTest, SyncKeepsLastAndNextRunAcrossARestart) {
   EXPECT_EQ(Find("digest")->updated_at, before->updated_at);
 }
 
-TEST_F(SchedulerTest, ChangedCronRecomputesNextRunFromNow) {
+TEST_P(SchedulerTest, ChangedCronRecomputesNextRunFromNow) {
   Sync({Spec("digest", "0 9 * * *")});
   // Missed 09:00 while down, then restarted with another time: the new
   // cron starts from now, with no catch-up of the old one.
@@ -316,7 +315,7 @@ TEST_F(SchedulerTest, ChangedCronRecomputesNextRunFromNow) {
   EXPECT_EQ(ClaimAt("2027-01-18T10:30:00Z").size(), 1u);
 }
 
-TEST_F(SchedulerTest, ChangedJobKeepsNextRunSoDowntimeIsCaughtUp) {
+TEST_P(SchedulerTest, ChangedJobKeepsNextRunSoDowntimeIsCaughtUp) {
   Sync({Spec("digest", "0 9 * * *")});
   clock_.Set(Utc("2027-01-18T08:00:00Z"));
   ScheduleSpec changed = Spec("digest", "0 9 * * *", "digest_v2");
@@ -334,7 +333,7 @@ TEST_F(SchedulerTest, ChangedJobKeepsNextRunSoDowntimeIsCaughtUp) {
   EXPECT_EQ(jobs[0].type, "digest_v2");
 }
 
-TEST_F(SchedulerTest, DisabledScheduleNeverFires) {
+TEST_P(SchedulerTest, DisabledScheduleNeverFires) {
   ScheduleSpec spec = Spec("digest", "* * * * *");
   spec.enabled = false;
   Sync({spec});
@@ -358,7 +357,7 @@ TEST_F(SchedulerTest, DisabledScheduleNeverFires) {
   EXPECT_TRUE(AllJobs().empty());
 }
 
-TEST_F(SchedulerTest, EnqueuedJobCarriesTheSchedulesTypePayloadPriorityAndKey) {
+TEST_P(SchedulerTest, EnqueuedJobCarriesTheSchedulesTypePayloadPriorityAndKey) {
   ScheduleSpec spec = Spec("digest", "0 9 * * *", "send_digest");
   spec.payload = R"({"channel": "email"})";
   spec.priority = Priority::kHigh;
@@ -383,7 +382,7 @@ TEST_F(SchedulerTest, EnqueuedJobCarriesTheSchedulesTypePayloadPriorityAndKey) {
   EXPECT_EQ((*leased)->id, jobs[0].id);
 }
 
-TEST_F(SchedulerTest, ListReturnsEverySchedulesFieldsByName) {
+TEST_P(SchedulerTest, ListReturnsEverySchedulesFieldsByName) {
   ScheduleSpec b = Spec("b", "*/5 * * * MON-FRI", "tb");
   b.payload = R"({"x":1})";
   b.priority = Priority::kLow;
@@ -414,7 +413,7 @@ TEST_F(SchedulerTest, ListReturnsEverySchedulesFieldsByName) {
   EXPECT_EQ(second.updated_at, clock_.Now());
 }
 
-TEST_F(SchedulerTest, SyncDeletesSchedulesNoLongerConfigured) {
+TEST_P(SchedulerTest, SyncDeletesSchedulesNoLongerConfigured) {
   Sync({Spec("digest", "0 9 * * *"), Spec("cleanup", "0 2 * * *")});
   Sync({Spec("digest", "0 9 * * *")});
   absl::StatusOr<std::vector<Schedule>> all = store_->List();
@@ -424,7 +423,7 @@ TEST_F(SchedulerTest, SyncDeletesSchedulesNoLongerConfigured) {
   EXPECT_TRUE(ClaimAt("2027-01-16T02:00:00Z").size() == 1u);  // digest only.
 }
 
-TEST_F(SchedulerTest, SyncRefusesBadSpecsAndWritesNothing) {
+TEST_P(SchedulerTest, SyncRefusesBadSpecsAndWritesNothing) {
   Sync({Spec("digest", "0 9 * * *")});
   ScheduleSpec bad_json = Spec("j", "* * * * *");
   bad_json.payload = "{nope";
@@ -450,7 +449,7 @@ TEST_F(SchedulerTest, SyncRefusesBadSpecsAndWritesNothing) {
   EXPECT_EQ((*all)[0].name, "digest");
 }
 
-TEST_F(SchedulerTest, DefaultSchedulesRunDigestAt9AndCleanupAt2) {
+TEST_P(SchedulerTest, DefaultSchedulesRunDigestAt9AndCleanupAt2) {
   Sync(DefaultSchedules());
   std::vector<Job> jobs = ClaimAt("2027-01-15T09:00:00Z");
   ASSERT_EQ(jobs.size(), 1u);
@@ -461,20 +460,26 @@ TEST_F(SchedulerTest, DefaultSchedulesRunDigestAt9AndCleanupAt2) {
   EXPECT_EQ(jobs[0].priority, Priority::kLow);
 }
 
-TEST_F(SchedulerTest, OpenRefusesBadOptions) {
+TEST(SqliteScheduleStoreTest, OpenRefusesBadOptions) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("lia_scheduler_open_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "lia.db").string();
   store::SqliteScheduleStoreOptions options;
   EXPECT_EQ(store::OpenSqliteScheduleStore(options).status().code(),
             absl::StatusCode::kInvalidArgument);
   options.path = ":memory:";
   EXPECT_EQ(store::OpenSqliteScheduleStore(options).status().code(),
             absl::StatusCode::kInvalidArgument);
-  options.path = path_;
+  options.path = path;
   options.busy_timeout_ms = -1;
   EXPECT_EQ(store::OpenSqliteScheduleStore(options).status().code(),
             absl::StatusCode::kInvalidArgument);
+  std::filesystem::remove_all(dir);
 }
 
-TEST_F(SchedulerTest, SchedulerThreadClaimsWhatIsDue) {
+TEST_P(SchedulerTest, SchedulerThreadClaimsWhatIsDue) {
   Sync({Spec("digest", "0 9 * * *")});
   SchedulerOptions options;
   options.tick_interval = absl::Milliseconds(5);
@@ -498,7 +503,7 @@ TEST_F(SchedulerTest, SchedulerThreadClaimsWhatIsDue) {
   EXPECT_EQ(AllJobs().size(), 1u);
 }
 
-TEST_F(SchedulerTest, StopIsPromptDuringALongInterval) {
+TEST_P(SchedulerTest, StopIsPromptDuringALongInterval) {
   SchedulerOptions options;
   options.tick_interval = absl::Hours(1);
   Scheduler scheduler(*store_, clock_, options);
@@ -513,7 +518,7 @@ TEST_F(SchedulerTest, StopIsPromptDuringALongInterval) {
   EXPECT_EQ(scheduler.stats().ticks, 1);
 }
 
-TEST_F(SchedulerTest, StartAndStopAreSafeFromManyThreads) {
+TEST_P(SchedulerTest, StartAndStopAreSafeFromManyThreads) {
   SchedulerOptions options;
   options.tick_interval = absl::Milliseconds(1);
   Scheduler scheduler(*store_, clock_, options);

@@ -68,6 +68,10 @@ absl::Status WorkerPool::Start() {
     if (started_) return absl::FailedPreconditionError("started already");
     started_ = true;
   }
+  wake_subscription_ = queue_.SubscribeToWork([this] {
+    absl::MutexLock lock(&mu_);
+    ++wakeups_;
+  });
   for (int i = 0; i < options_.workers; ++i) {
     workers_.emplace_back([this, i] { WorkerLoop(i); });
   }
@@ -83,6 +87,8 @@ void WorkerPool::Stop() {
   for (std::thread& t : workers_) {
     if (t.joinable()) t.join();
   }
+  // Waits for a wake-up in progress, which takes mu_: not under mu_.
+  wake_subscription_.reset();
   {
     absl::MutexLock lock(&mu_);
     workers_done_ = true;
@@ -190,12 +196,20 @@ void WorkerPool::Record(const std::string& owner, const std::vector<Job>& jobs,
   }
 }
 
+bool WorkerPool::IdleWait::Done() const {
+  return pool->stopping_ || pool->wakeups_ != wakeups_seen;
+}
+
 void WorkerPool::WorkerLoop(int index) {
   const std::string owner = absl::StrCat(options_.owner_id, "/", index);
   while (true) {
+    // Read before leasing: a wake-up sent while the lease finds nothing
+    // ends the wait below at once.
+    uint64_t wakeups_seen = 0;
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
+      wakeups_seen = wakeups_;
     }
     absl::StatusOr<std::vector<Job>> leased =
         options_.batch_size == 1 ? [&]() -> absl::StatusOr<std::vector<Job>> {
@@ -210,8 +224,10 @@ void WorkerPool::WorkerLoop(int index) {
                             options_.batch_size);
     if (!leased.ok()) lease_errors_.fetch_add(1);
     if (!leased.ok() || leased->empty()) {
+      const IdleWait idle{this, wakeups_seen};
       absl::MutexLock lock(&mu_);
-      mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.poll_interval);
+      mu_.AwaitWithTimeout(absl::Condition(&idle, &IdleWait::Done),
+                           options_.poll_interval);
       continue;
     }
     {

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,6 +23,7 @@ namespace lia::jobs {
 class Clock;
 class JobQueue;
 class TaskRegistry;
+class WorkSubscription;
 struct Job;
 
 struct WorkerPoolOptions {
@@ -33,7 +35,8 @@ struct WorkerPoolOptions {
   // (real time); must be shorter than lease_duration.
   absl::Duration extend_interval = absl::ZeroDuration();
   // Default 250 ms. How long an idle worker sleeps (real time) before it
-  // asks the queue again.
+  // asks the queue again, unless the queue wakes it sooner
+  // (JobQueue::SubscribeToWork: PostgreSQL's LISTEN/NOTIFY).
   absl::Duration poll_interval = absl::Milliseconds(250);
   // Default "<hostname>:<pid>". Worker i leases as "<owner_id>/<i>".
   std::string owner_id;
@@ -89,6 +92,14 @@ class WorkerPool {
   Stats stats() const;
 
  private:
+  // What an idle worker waits for: Stop, or a wake-up from the queue since
+  // it last asked for jobs.
+  struct IdleWait {
+    const WorkerPool* pool;
+    uint64_t wakeups_seen;
+    // Evaluated by mu_.AwaitWithTimeout, which holds mu_.
+    bool Done() const ABSL_NO_THREAD_SAFETY_ANALYSIS;
+  };
   void WorkerLoop(int index);
   void ExtendLoop();
   absl::Status RunTask(const Job& job);
@@ -112,10 +123,15 @@ class WorkerPool {
   bool workers_done_ ABSL_GUARDED_BY(mu_) = false;  // Extender stops.
   // Running jobs: id -> the owner that leased it.
   absl::flat_hash_map<int64_t, std::string> in_flight_ ABSL_GUARDED_BY(mu_);
+  // Wake-ups the queue sent (JobQueue::SubscribeToWork).
+  uint64_t wakeups_ ABSL_GUARDED_BY(mu_) = 0;
 
   // Touched only by Start and Stop, which do not race.
   std::vector<std::thread> workers_;
   std::thread extender_;
+  // Null when the queue sends no wake-ups; reset by Stop once the workers
+  // are joined.
+  std::unique_ptr<WorkSubscription> wake_subscription_;
 
   std::atomic<int64_t> succeeded_{0};
   std::atomic<int64_t> failed_{0};

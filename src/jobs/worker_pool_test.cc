@@ -1,7 +1,10 @@
+// The WorkerPool (worker_pool.h) on every backend's queue: the SQLite
+// queue on a temporary file, the PostgreSQL queue on a fresh schema
+// (skipped without LIA_TEST_POSTGRES_URL).
+
 #include "jobs/worker_pool.h"
 
 #include <atomic>
-#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -13,30 +16,31 @@
 #include "gtest/gtest.h"
 #include "jobs/clock.h"
 #include "jobs/job_queue.h"
-#include "jobs/sqlite/sqlite_job_queue.h"
+#include "jobs/postgres/testing/backends.h"
 #include "jobs/task_registry.h"
 
 namespace lia::jobs {
 namespace {
 
-class WorkerPoolTest : public ::testing::Test {
+using testing::AllBackends;
+using testing::Backend;
+using testing::BackendName;
+using testing::kNoPostgres;
+using testing::TestDatabase;
+
+class WorkerPoolTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("lia_pool_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    store::SqliteJobQueueOptions options;
-    options.path = (dir_ / "lia.db").string();
-    options.random_seed = 1;
-    auto queue = store::OpenSqliteJobQueue(options);
+    database_ = TestDatabase::Create(GetParam());
+    if (database_ == nullptr) GTEST_SKIP() << kNoPostgres;
+    // The system clock (nullptr): the workers wait in real time.
+    auto queue = database_->OpenQueue(/*clock=*/nullptr, /*random_seed=*/1);
     ASSERT_TRUE(queue.ok()) << queue.status();
     queue_ = *std::move(queue);
   }
   void TearDown() override {
     queue_.reset();
-    std::filesystem::remove_all(dir_);
+    database_.reset();
   }
 
   int64_t Count(const std::string& state, const std::string& type) {
@@ -65,11 +69,13 @@ class WorkerPoolTest : public ::testing::Test {
     return o;
   }
 
-  std::filesystem::path dir_;
+  std::unique_ptr<TestDatabase> database_;
   std::unique_ptr<JobQueue> queue_;
 };
 
-TEST_F(WorkerPoolTest, RunsAThousandNoOpJobsToCompletion) {
+INSTANTIATE_TEST_SUITE_P(Backends, WorkerPoolTest, AllBackends(), BackendName);
+
+TEST_P(WorkerPoolTest, RunsAThousandNoOpJobsToCompletion) {
   std::atomic<int> runs{0};
   TaskRegistry registry;
   ASSERT_TRUE(registry
@@ -93,7 +99,7 @@ TEST_F(WorkerPoolTest, RunsAThousandNoOpJobsToCompletion) {
   EXPECT_EQ(pool.stats().unrecorded, 0);
 }
 
-TEST_F(WorkerPoolTest, BatchTasksGetJobsTogetherAndEachOutcomeCounts) {
+TEST_P(WorkerPoolTest, BatchTasksGetJobsTogetherAndEachOutcomeCounts) {
   std::atomic<int> batches{0};
   std::atomic<int> largest{0};
   std::atomic<int> singles{0};
@@ -159,7 +165,7 @@ TEST_F(WorkerPoolTest, BatchTasksGetJobsTogetherAndEachOutcomeCounts) {
   EXPECT_EQ(Count("running", "batched"), 0);
 }
 
-TEST_F(WorkerPoolTest, ABatchTaskGivingTheWrongCountFailsItsJobs) {
+TEST_P(WorkerPoolTest, ABatchTaskGivingTheWrongCountFailsItsJobs) {
   TaskRegistry registry;
   ASSERT_TRUE(registry
                   .RegisterBatch("broken",
@@ -186,7 +192,7 @@ TEST_F(WorkerPoolTest, ABatchTaskGivingTheWrongCountFailsItsJobs) {
   pool.Stop();
 }
 
-TEST_F(WorkerPoolTest, FailuresFollowTheStatusCode) {
+TEST_P(WorkerPoolTest, FailuresFollowTheStatusCode) {
   TaskRegistry registry;
   RetryPolicy fast;
   fast.base_delay = absl::Milliseconds(1);
@@ -226,7 +232,7 @@ TEST_F(WorkerPoolTest, FailuresFollowTheStatusCode) {
   EXPECT_NE(dead->last_error.find("llm timeout"), std::string::npos);
 }
 
-TEST_F(WorkerPoolTest, StopLetsTheTaskInFlightFinishAndExtendsItsLease) {
+TEST_P(WorkerPoolTest, StopLetsTheTaskInFlightFinishAndExtendsItsLease) {
   absl::Notification started;
   absl::Notification release;
   TaskRegistry registry;
@@ -263,7 +269,7 @@ TEST_F(WorkerPoolTest, StopLetsTheTaskInFlightFinishAndExtendsItsLease) {
   EXPECT_EQ(job->state, JobState::kSucceeded);
 }
 
-TEST_F(WorkerPoolTest, StartRejectsBadOptions) {
+TEST_P(WorkerPoolTest, StartRejectsBadOptions) {
   TaskRegistry registry;
   WorkerPool empty(*queue_, registry, SystemClock(), FastOptions());
   EXPECT_EQ(empty.Start().code(), absl::StatusCode::kInvalidArgument);

@@ -1,5 +1,7 @@
 // The answer cache: its keys, its two tiers (the cache backend, then the
-// persistent SQLite table), and the table itself.
+// persistent table), and the table itself — run on every store: SQLite on
+// a temporary file, PostgreSQL on a fresh schema (skipped without
+// LIA_TEST_POSTGRES_URL).
 
 #include "llm/answer_cache.h"
 
@@ -8,6 +10,8 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <ostream>
 #include <set>
 #include <string>
 #include <thread>
@@ -16,7 +20,10 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "cache/cache.h"
+#include "llm/postgres/postgres_answer_store.h"
 #include "llm/sqlite/sqlite_answer_store.h"
+#include "store/postgres.h"
+#include "store/postgres/testing/test_database.h"
 
 namespace lia::llm {
 namespace {
@@ -31,17 +38,32 @@ AnswerKey Key(std::string input = "{\"message\":\"hi\"}") {
   return k;
 }
 
-class AnswerCacheTest : public ::testing::Test {
+enum class Backend { kSqlite, kPostgres };
+
+class AnswerCacheTest : public ::testing::TestWithParam<Backend> {
  protected:
   void SetUp() override {
+    if (GetParam() == Backend::kPostgres) {
+      // The schema is made by the first OpenStore: tests of the cache
+      // backend alone never connect.
+      postgres_ = store::testing::FreshPostgresSchema();
+      if (!postgres_) GTEST_SKIP() << store::testing::kNoPostgres;
+      return;
+    }
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = info->name();
+    for (char& c : name) {
+      if (c == '/') c = '_';
+    }
     // Per process: other builds may run this test at the same time.
     path_ = std::filesystem::path(::testing::TempDir()) /
-            (std::string("answer_cache_") + info->name() + "_" +
+            (std::string("answer_cache_") + name + "_" +
              std::to_string(getpid()) + ".db");
     Remove();
   }
-  void TearDown() override { Remove(); }
+  void TearDown() override {
+    if (!path_.empty()) Remove();
+  }
 
   void Remove() {
     for (const char* suffix : {"", "-wal", "-shm"}) {
@@ -49,11 +71,23 @@ class AnswerCacheTest : public ::testing::Test {
     }
   }
 
+  // A store on the test's database, on connections of its own (a
+  // process's).
   std::unique_ptr<AnswerStore> OpenStore() {
-    SqliteAnswerStoreOptions options;
-    options.path = path_.string();
     absl::StatusOr<std::unique_ptr<AnswerStore>> store =
-        OpenSqliteAnswerStore(options);
+        absl::InternalError("unreachable");
+    if (postgres_) {
+      auto pool = store::OpenPostgresPool(*postgres_);
+      if (!pool.ok()) {
+        store = pool.status();
+      } else {
+        store = OpenPostgresAnswerStore(*std::move(pool));
+      }
+    } else {
+      SqliteAnswerStoreOptions options;
+      options.path = path_.string();
+      store = OpenSqliteAnswerStore(options);
+    }
     EXPECT_TRUE(store.ok()) << store.status();
     return store.ok() ? *std::move(store) : nullptr;
   }
@@ -62,8 +96,22 @@ class AnswerCacheTest : public ::testing::Test {
     return cache::NewMemoryCache(cache::MemoryCacheOptions{});
   }
 
-  std::filesystem::path path_;
+  std::filesystem::path path_;                      // SQLite.
+  std::optional<store::PostgresOptions> postgres_;  // PostgreSQL.
 };
+
+std::string BackendName(const ::testing::TestParamInfo<Backend>& param) {
+  return param.param == Backend::kSqlite ? "Sqlite" : "Postgres";
+}
+
+void PrintTo(Backend backend, std::ostream* os) {
+  *os << (backend == Backend::kSqlite ? "SQLite" : "PostgreSQL");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AnswerCacheTest,
+                         ::testing::Values(Backend::kSqlite,
+                                           Backend::kPostgres),
+                         BackendName);
 
 TEST(AnswerKeyTest, DigestIsStableHexAndCoversEveryField) {
   const std::string digest = Key().Digest();
@@ -92,7 +140,7 @@ TEST(AnswerKeyTest, DigestIsStableHexAndCoversEveryField) {
   EXPECT_NE(a.Digest(), b.Digest());
 }
 
-TEST_F(AnswerCacheTest, MissThenHitFromTheCacheBackend) {
+TEST_P(AnswerCacheTest, MissThenHitFromTheCacheBackend) {
   auto memory = Memory();
   auto store = OpenStore();
   AnswerCache answers(memory.get(), store.get());
@@ -109,7 +157,7 @@ TEST_F(AnswerCacheTest, MissThenHitFromTheCacheBackend) {
   EXPECT_EQ(*store->Count(), 1);
 }
 
-TEST_F(AnswerCacheTest, SurvivesARestartThroughTheStore) {
+TEST_P(AnswerCacheTest, SurvivesARestartThroughTheStore) {
   {
     auto memory = Memory();
     auto store = OpenStore();
@@ -129,7 +177,7 @@ TEST_F(AnswerCacheTest, SurvivesARestartThroughTheStore) {
   EXPECT_EQ(s.saved_input_tokens, 200);
 }
 
-TEST_F(AnswerCacheTest, EitherTierMayBeAbsent) {
+TEST_P(AnswerCacheTest, EitherTierMayBeAbsent) {
   auto store = OpenStore();
   AnswerCache store_only(nullptr, store.get());
   store_only.Put(Key(), "{}", 1, 1);
@@ -145,7 +193,7 @@ TEST_F(AnswerCacheTest, EitherTierMayBeAbsent) {
   EXPECT_EQ(none.Get(Key()), std::nullopt);
 }
 
-TEST_F(AnswerCacheTest, DifferentInputsDoNotShareAnAnswer) {
+TEST_P(AnswerCacheTest, DifferentInputsDoNotShareAnAnswer) {
   auto memory = Memory();
   AnswerCache answers(memory.get(), nullptr);
   answers.Put(Key("one"), "1", 0, 0);
@@ -155,7 +203,7 @@ TEST_F(AnswerCacheTest, DifferentInputsDoNotShareAnAnswer) {
   EXPECT_EQ(answers.Get(Key("three")), std::nullopt);
 }
 
-TEST_F(AnswerCacheTest, ACorruptCacheValueIsAMiss) {
+TEST_P(AnswerCacheTest, ACorruptCacheValueIsAMiss) {
   auto memory = Memory();
   AnswerCache answers(memory.get(), nullptr);
   memory->Set("llm:" + Key().Digest(), "garbage", std::chrono::seconds(60));
@@ -181,7 +229,7 @@ class BrokenStore final : public AnswerStore {
   }
 };
 
-TEST_F(AnswerCacheTest, AFailingStoreIsCountedNeverFatal) {
+TEST_P(AnswerCacheTest, AFailingStoreIsCountedNeverFatal) {
   BrokenStore broken;
   AnswerCache answers(nullptr, &broken);
   EXPECT_EQ(answers.Get(Key()), std::nullopt);
@@ -190,7 +238,7 @@ TEST_F(AnswerCacheTest, AFailingStoreIsCountedNeverFatal) {
   EXPECT_EQ(answers.stats().misses, 1);
 }
 
-TEST_F(AnswerCacheTest, IsSafeToShareAcrossThreads) {
+TEST_P(AnswerCacheTest, IsSafeToShareAcrossThreads) {
   auto memory = Memory();
   auto store = OpenStore();
   AnswerCache answers(memory.get(), store.get());
@@ -211,7 +259,7 @@ TEST_F(AnswerCacheTest, IsSafeToShareAcrossThreads) {
   EXPECT_EQ(*store->Count(), 10);
 }
 
-// ---- The SQLite table ------------------------------------------------------
+// ---- The table -------------------------------------------------------------
 
 StoredAnswer Stored(const AnswerKey& key, std::string answer) {
   StoredAnswer a;
@@ -226,7 +274,7 @@ StoredAnswer Stored(const AnswerKey& key, std::string answer) {
   return a;
 }
 
-TEST_F(AnswerCacheTest, StorePutsGetsAndReplaces) {
+TEST_P(AnswerCacheTest, StorePutsGetsAndReplaces) {
   auto store = OpenStore();
   EXPECT_TRUE(absl::IsNotFound(store->Get(Key().Digest()).status()));
   ASSERT_TRUE(store->Put(Stored(Key(), R"({"v":1})")).ok());
@@ -244,7 +292,7 @@ TEST_F(AnswerCacheTest, StorePutsGetsAndReplaces) {
   EXPECT_EQ(*store->Count(), 1);
 }
 
-TEST_F(AnswerCacheTest, StoreRefusesBadRows) {
+TEST_P(AnswerCacheTest, StoreRefusesBadRows) {
   auto store = OpenStore();
   StoredAnswer bad = Stored(Key(), "{}");
   bad.key = "not-a-digest";
@@ -257,7 +305,7 @@ TEST_F(AnswerCacheTest, StoreRefusesBadRows) {
   EXPECT_TRUE(absl::IsInvalidArgument(store->Put(bad)));
 }
 
-TEST_F(AnswerCacheTest, StoreDeletesOldAnswers) {
+TEST_P(AnswerCacheTest, StoreDeletesOldAnswers) {
   auto store = OpenStore();
   ASSERT_TRUE(store->Put(Stored(Key("a"), "1")).ok());
   ASSERT_TRUE(store->Put(Stored(Key("b"), "2")).ok());
@@ -267,12 +315,17 @@ TEST_F(AnswerCacheTest, StoreDeletesOldAnswers) {
   EXPECT_EQ(*store->Count(), 0);
 }
 
-TEST_F(AnswerCacheTest, StoreRefusesAPrivateDatabase) {
+TEST(SqliteAnswerStoreTest, RefusesAPrivateDatabase) {
   SqliteAnswerStoreOptions options;
   options.path = ":memory:";
   EXPECT_FALSE(OpenSqliteAnswerStore(options).ok());
   options.path = "";
   EXPECT_FALSE(OpenSqliteAnswerStore(options).ok());
+}
+
+TEST(PostgresAnswerStoreTest, RefusesANullPool) {
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(OpenPostgresAnswerStore(nullptr).status()));
 }
 
 }  // namespace
