@@ -35,6 +35,7 @@ FUZZ_ARGS          ?=
 
 BENCH_MIN_TIME ?= 0.3
 BENCH_OPPORTUNITIES ?= 100000
+BENCH_DB_OPPORTUNITIES ?= 20000
 BENCH_HTTP_SECONDS ?= 10
 BENCH_ARGS     ?=
 
@@ -46,7 +47,8 @@ RUN_CLANG_TIDY ?= run-clang-tidy
 TEST_PHASES    ?= fmt-check test-release accuracy test-asan fuzz
 
 SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-           UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+           UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+           LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan.supp
 
 # ccache: hit across checkouts (CI builds a fresh clone in another folder).
 export CCACHE_BASEDIR ?= $(CURDIR)
@@ -99,8 +101,13 @@ test: install-deps
 	done; \
 	echo "make test: all phases passed in $$(( $$(date +%s) - start ))s:$${times%,}"
 
+# Integration tests reach a private PostgreSQL and Redis that
+# scripts/with-services starts in a temporary directory on free ports (and
+# stops after); WITH_SERVICES= runs without them (those tests then skip).
+WITH_SERVICES ?= scripts/with-services
+
 test-release: build
-	ctest --test-dir $(BUILD_DIR) --output-on-failure --no-tests=error \
+	$(WITH_SERVICES) ctest --test-dir $(BUILD_DIR) --output-on-failure --no-tests=error \
 	  -j $(JOBS) --timeout $(CTEST_TIMEOUT) $(CTEST_ARGS)
 
 asan-build: install-deps
@@ -111,7 +118,7 @@ asan-build: install-deps
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 
 test-asan: asan-build
-	$(SAN_ENV) ctest --test-dir $(ASAN_DIR) --output-on-failure --no-tests=error \
+	$(SAN_ENV) $(WITH_SERVICES) ctest --test-dir $(ASAN_DIR) --output-on-failure --no-tests=error \
 	  -j $(JOBS) --timeout $(CTEST_TIMEOUT) $(CTEST_ARGS)
 
 # The labelled corpus, gated. Skipped (with a line saying so) without shared/.
@@ -161,11 +168,21 @@ bench: install-deps configure
 	$(BUILD_DIR)/bench/pipeline_memory_check
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target lia cache_bench jobs_bench
 	$(BUILD_DIR)/src/cache/cache_bench --benchmark_min_time=$(BENCH_MIN_TIME)
-	$(BUILD_DIR)/src/jobs/jobs_bench --benchmark_min_time=$(BENCH_MIN_TIME)
+	$(WITH_SERVICES) $(BUILD_DIR)/src/jobs/jobs_bench --benchmark_min_time=$(BENCH_MIN_TIME)
 	python3 bench/http_bench.py $(BUILD_DIR)/lia --opportunities $(BENCH_OPPORTUNITIES) \
 	  --seconds $(BENCH_HTTP_SECONDS)
+	@echo "== SQLite beside PostgreSQL, run the same way, no cache (every list reaches the database)"
+	python3 bench/http_bench.py $(BUILD_DIR)/lia --opportunities $(BENCH_DB_OPPORTUNITIES) \
+	  --seconds $(BENCH_HTTP_SECONDS) --cache-url 'memory://?max_bytes=0'
+	$(WITH_SERVICES) bash -c 'python3 bench/http_bench.py $(BUILD_DIR)/lia \
+	  --opportunities $(BENCH_DB_OPPORTUNITIES) --seconds $(BENCH_HTTP_SECONDS) \
+	  --cache-url "memory://?max_bytes=0" --database-url "$$LIA_TEST_POSTGRES_URL"'
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target llm_standin
 	python3 bench/llm_cache_bench.py --build $(BUILD_DIR)
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target trace_bench
+	$(BUILD_DIR)/src/obs/trace_bench --benchmark_min_time=$(BENCH_MIN_TIME)
+	python3 bench/obs_overhead_bench.py $(BUILD_DIR)/lia \
+	  --seconds $(BENCH_HTTP_SECONDS)
 
 fmt:
 	$(CLANG_FORMAT) -i $(FMT_FILES)

@@ -313,6 +313,156 @@ TEST_F(MetricsE2eTest, CountsPostedMessagesByTierAndRequestsByRoute) {
   PromtoolCheck(body);
 }
 
+// The families of the stages, the store's calls and its connection pool,
+// after one synchronous batch: every count is that batch's.
+TEST_F(MetricsE2eTest, TimesPipelineStagesAndStoreCallsAndShowsThePool) {
+  Start({"LIA_WORKERS=0"});
+  json messages = json::array();
+  for (int i = 1; i <= 3; ++i) messages.push_back({{"text", Message(300 + i)}});
+  httplib::Result posted =
+      client_->Post("/api/v1/messages?wait=true",
+                    json{{"messages", messages}}.dump(), "application/json");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 201) << posted->body;
+
+  const std::string body = Scrape();
+  for (const char* stage :
+       {"classify", "extract", "filter", "score", "draft"}) {
+    EXPECT_TRUE(HasLine(body, "pipeline_execution_time_seconds_count{stage=\"" +
+                                  std::string(stage) + "\"} 3"))
+        << stage << "\n"
+        << body;
+  }
+  EXPECT_TRUE(HasLine(
+      body, "pipeline_execution_time_seconds_count{stage=\"follow_up\"} 0"))
+      << body;
+  // One transaction for the messages, one for their opportunities.
+  EXPECT_TRUE(HasLine(
+      body, "db_query_duration_seconds_count{operation=\"insert_messages\"} 1"))
+      << body;
+  EXPECT_TRUE(HasLine(
+      body, "db_query_duration_seconds_count{operation=\"save_analyses\"} 1"))
+      << body;
+  // SQLite: one writer and four readers, idle between requests.
+  EXPECT_TRUE(HasLine(body, "db_pool_max_connections 5")) << body;
+  EXPECT_TRUE(HasLine(body, "db_pool_connections{state=\"idle\"} 5")) << body;
+  EXPECT_TRUE(HasLine(body, "db_pool_connections{state=\"waiting\"} 0"))
+      << body;
+  // Tracing is off: the tracer's own counters stay at 0.
+  EXPECT_TRUE(HasLine(body, "trace_spans_exported_total 0")) << body;
+  EXPECT_TRUE(HasLine(body, "trace_spans_dropped_total 0")) << body;
+  PromtoolCheck(body);
+}
+
+// LIA_METRICS=off: no /metrics route, and the API works as before.
+TEST_F(MetricsE2eTest, MetricsOffServesNoMetricsAndTheApiStillWorks) {
+  Start({"LIA_WORKERS=0", "LIA_METRICS=off"});
+  httplib::Result posted =
+      client_->Post("/api/v1/messages?wait=true",
+                    json{{"text", Message(400)}}.dump(), "application/json");
+  ASSERT_TRUE(posted);
+  EXPECT_EQ(posted->status, 201) << posted->body;
+  for (const char* path : {"/metrics", "/api/v1/metrics"}) {
+    httplib::Result r = client_->Get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 404) << path;
+  }
+  httplib::Result ready = client_->Get("/ready");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+}
+
+// `lia worker` with [obs] metrics_listen serves the metrics of the jobs it
+// ran; the api, whose workers ran none, counts none.
+TEST_F(MetricsE2eTest, AWorkerServesTheMetricsOfTheJobsItRan) {
+  Start({"LIA_WORKERS=0"});
+  constexpr int kJobs = 3;
+  json messages = json::array();
+  for (int i = 1; i <= kJobs; ++i) {
+    messages.push_back({{"text", Message(500 + i)}});
+  }
+  httplib::Result posted =
+      client_->Post("/api/v1/messages", json{{"messages", messages}}.dump(),
+                    "application/json");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 202) << posted->body;
+
+  // The listener from the configuration file ($LIA_METRICS_LISTEN would
+  // override it).
+  std::ofstream(dir_ / "lia.toml", std::ios::app)
+      << "[obs]\nmetrics_listen = \"127.0.0.1:0\"\n";
+  LiaServer worker(
+      dir_, {"LIA_CONFIG=" + (dir_ / "lia.toml").string(), "LIA_WORKERS=1"},
+      "worker");
+  // "lia worker: 1 workers on sqlite://... (metrics on http://HOST:PORT)"
+  constexpr std::string_view kListening = "(metrics on http://127.0.0.1:";
+  const std::string& line = worker.first_line();
+  const size_t at = line.find(kListening);
+  ASSERT_NE(at, std::string::npos) << line;
+  const int port = std::atoi(line.c_str() + at + kListening.size());
+  ASSERT_GT(port, 0) << line;
+  httplib::Client scraper("127.0.0.1", port);
+  scraper.set_read_timeout(30, 0);
+
+  ASSERT_TRUE(WaitFor([&] {
+    httplib::Result r =
+        client_->Get("/api/v1/jobs?state=succeeded&type=process_message");
+    return r && r->status == 200 &&
+           json::parse(r->body)["items"].size() == kJobs;
+  }));
+  const std::string jobs = std::to_string(kJobs);
+  const std::string attempts =
+      "job_attempts_total{type=\"process_message\",outcome=\"succeeded\"} " +
+      jobs;
+  std::string body;
+  ASSERT_TRUE(WaitFor([&] {
+    httplib::Result r = scraper.Get("/metrics");
+    body = r && r->status == 200 ? r->body : "";
+    return HasLine(body, attempts);
+  })) << body;
+  EXPECT_TRUE(HasLine(
+      body,
+      "pipeline_executions_total{engine=\"rules\",status=\"ok\"} " + jobs))
+      << body;
+  EXPECT_TRUE(HasLine(body,
+                      "opportunities_created_total{tier=\"HIGH_PRIORITY\","
+                      "status=\"new\"} " +
+                          jobs))
+      << body;
+  EXPECT_TRUE(HasLine(
+      body,
+      "pipeline_execution_time_seconds_count{stage=\"classify\"} " + jobs))
+      << body;
+  EXPECT_TRUE(HasLine(
+      body,
+      "db_query_duration_seconds_count{operation=\"get_message\"} " + jobs))
+      << body;
+  EXPECT_FALSE(
+      LinesWith(body,
+                "db_query_duration_seconds_count{operation=\"save_analyses\"}")
+          .empty())
+      << body;
+  EXPECT_FALSE(LinesWith(body, "db_pool_connections{").empty()) << body;
+  EXPECT_TRUE(HasLine(body, "lia_build_info{version=\"0.1.0\"} 1")) << body;
+  // No HTTP families: the worker serves no API.
+  EXPECT_EQ(body.find("http_requests_total"), std::string::npos);
+
+  httplib::Result health = scraper.Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(json::parse(health->body)["status"], "ok");
+  httplib::Result ready = scraper.Get("/ready");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;
+
+  // The api's own workers ran nothing.
+  EXPECT_TRUE(HasLine(Scrape(),
+                      "job_attempts_total{type=\"process_message\","
+                      "outcome=\"succeeded\"} 0"));
+  EXPECT_EQ(worker.Stop(), 0);
+  PromtoolCheck(body);
+}
+
 // /metrics is outside /api, so it needs no token even where the API does;
 // /api/v1/metrics is under the API's auth.
 TEST_F(MetricsE2eTest, MetricsNeedNoTokenButTheApiRouteDoes) {

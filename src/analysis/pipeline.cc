@@ -56,6 +56,22 @@ std::string FallbackEngine(std::string_view fallback,
   return absl::StrCat(std::string(fallback), " (fallback: ", reason, ")");
 }
 
+// A stage or analysis as the observer sees it: started on construction,
+// ended by End. Costs a branch without an observer.
+class Observed {
+ public:
+  explicit Observed(std::unique_ptr<PipelineObserver::Scope> scope)
+      : scope_(std::move(scope)) {}
+  void End(const absl::Status& status, std::string_view engine) {
+    if (scope_ == nullptr) return;
+    scope_->End(status, engine);
+    scope_.reset();
+  }
+
+ private:
+  std::unique_ptr<PipelineObserver::Scope> scope_;
+};
+
 }  // namespace
 
 absl::Status LeaveToRules(std::string_view reason) {
@@ -94,6 +110,21 @@ Pipeline::~Pipeline() = default;
 
 absl::StatusOr<core::Analysis> Pipeline::Analyze(
     const core::Message& original, const core::Profile& profile) const {
+  PipelineObserver* const observer = options_.observer;
+  if (observer == nullptr) return Run(original, profile);
+  Observed observed(observer->StartAnalysis(original));
+  absl::StatusOr<core::Analysis> analysis = Run(original, profile);
+  observed.End(analysis.status(), "");
+  return analysis;
+}
+
+absl::StatusOr<core::Analysis> Pipeline::Run(
+    const core::Message& original, const core::Profile& profile) const {
+  PipelineObserver* const observer = options_.observer;
+  auto start = [observer](std::string_view stage) {
+    return Observed(observer != nullptr ? observer->StartStage(stage)
+                                        : nullptr);
+  };
   // Very long messages are analysed by their head: no recruiter writes a
   // megabyte, and the cost must stay bounded whatever arrives.
   const core::Message* message = &original;
@@ -111,8 +142,8 @@ absl::StatusOr<core::Analysis> Pipeline::Analyze(
   const StageInput input{*message, analysis.language};
 
   // Each stage: the engines of the chain in turn, else the rules engine.
-  auto run = [&](auto member, std::string_view stage,
-                 auto&& call) -> decltype(call(*(fallback_.*member))) {
+  auto answer = [&](auto member, std::string_view stage,
+                    auto&& call) -> decltype(call(*(fallback_.*member))) {
     std::optional<absl::Status> first_failure;
     for (const Stages& engine : chain_) {
       const auto& candidate = engine.*member;
@@ -132,6 +163,14 @@ absl::StatusOr<core::Analysis> Pipeline::Analyze(
         first_failure ? FallbackEngine(rules->engine(), *first_failure)
                       : std::string(rules->engine());
     return call(*rules);
+  };
+  // The same, seen by the observer.
+  auto run = [&](auto member, std::string_view stage,
+                 auto&& call) -> decltype(call(*(fallback_.*member))) {
+    Observed observed = start(stage);
+    auto result = answer(member, stage, call);
+    observed.End(result.status(), analysis.engines[std::string(stage)]);
+    return result;
   };
 
   auto classification =
@@ -160,16 +199,20 @@ absl::StatusOr<core::Analysis> Pipeline::Analyze(
   }
 
   // Filters and scores are arithmetic, always deterministic (DESIGN §1.4).
+  analysis.engines["filter"] = "rules";
+  analysis.engines["score"] = "rules";
   if (state == core::ConversationState::kNewOpportunity) {
+    Observed filtering = start("filter");
     analysis.filters =
         ApplyFilters(analysis.extraction, profile, options_.scoring);
+    filtering.End(absl::OkStatus(), "rules");
+    Observed scoring = start("score");
     analysis.scores = Score(analysis.extraction, profile, analysis.filters);
     analysis.tier = TierFor(analysis.scores.total, options_.scoring.tiers);
+    scoring.End(absl::OkStatus(), "rules");
   } else {
     analysis.tier = core::Tier::kNotInterested;
   }
-  analysis.engines["filter"] = "rules";
-  analysis.engines["score"] = "rules";
 
   auto reply = run(&Stages::drafter, "draft", [&](const Drafter& d) {
     return d.Draft(analysis, *message, profile);

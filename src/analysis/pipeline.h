@@ -66,12 +66,45 @@ std::unique_ptr<Drafter> NewRulesDrafter();
 // function words; English when unsure. Linear.
 core::Language DetectLanguage(std::string_view text);
 
+// Sees the stages of every analysis, for the metrics and traces kept
+// outside this module (analysis depends on core only; service/ turns these
+// calls into spans and pipeline_execution_time_seconds). Called on the
+// analysing thread, concurrently from many: implementations are
+// thread-safe, quick, and do not throw.
+class PipelineObserver {
+ public:
+  // One analysis or stage in progress; the observer's own state (a start
+  // time, a span). Ended, then destroyed, on the thread that started it,
+  // before the scope that encloses it (the analysis encloses its stages).
+  class Scope {
+   public:
+    virtual ~Scope() = default;
+    // `status`: OK, or the error no engine could absorb. `engine`: what the
+    // analysis records for the stage ("rules", "openai:gpt-4o-mini",
+    // "rules (fallback: ...)"); empty for the analysis as a whole.
+    virtual void End(const absl::Status& status, std::string_view engine) = 0;
+  };
+
+  virtual ~PipelineObserver() = default;
+  // Before the first stage of `message`'s analysis. Null: nothing to end.
+  virtual std::unique_ptr<Scope> StartAnalysis(
+      const core::Message& message) = 0;
+  // Before a stage runs: "classify", "follow_up" (follow-ups only),
+  // "extract", "filter" and "score" (new opportunities only), "draft" — the
+  // keys of core::Analysis::engines. Null: nothing to end.
+  virtual std::unique_ptr<Scope> StartStage(std::string_view stage) = 0;
+};
+
 struct PipelineOptions {
   ScoringOptions scoring;
   ExchangeRates exchange_rates = ExchangeRates::Default();
   AnnualizationOptions annualization;
   size_t max_message_bytes = 1 << 20;  // Default 1 MiB; longer is truncated
                                        // for analysis (never rejected).
+  // Default none. Not owned; must outlive every analysis of the pipeline.
+  // Told about each analysis and stage; without one the pipeline costs
+  // nothing extra.
+  PipelineObserver* observer = nullptr;
 };
 
 // A stage that leaves a message to the rules engine on purpose, which is
@@ -114,6 +147,10 @@ class Pipeline {
                                          const core::Profile& profile) const;
 
  private:
+  // Analyze without the analysis-wide observer scope.
+  absl::StatusOr<core::Analysis> Run(const core::Message& message,
+                                     const core::Profile& profile) const;
+
   std::vector<Stages> chain_;
   Stages fallback_;  // The rules engine.
   PipelineOptions options_;

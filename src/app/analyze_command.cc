@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "analysis/pipeline.h"
+#include "app/backends.h"
 #include "app/config.h"
 #include "app/engine.h"
 #include "app/serve_command.h"
@@ -91,16 +92,20 @@ int RunAnalyze(const AnalyzeOptions& options, std::istream& in,
 
   EngineOptions engine_options;
   engine_options.engine = options.engine;
+  // Declared before the engine, which uses it.
+  std::unique_ptr<llm::AnswerStore> answers;
   {
     const char* url = std::getenv("LIA_DATABASE_URL");
-    std::string error;
-    const std::string path = SqlitePathFromUrl(
-        url != nullptr && *url ? url : "sqlite://./data/lia.db", &error);
-    if (!error.empty()) {
-      err << "lia analyze: " << error << "\n";
+    DatabaseSettings database;
+    database.url = url != nullptr && *url ? url : "sqlite://./data/lia.db";
+    absl::StatusOr<std::unique_ptr<llm::AnswerStore>> opened =
+        OpenAnswerStoreOnly(database);
+    if (!opened.ok()) {
+      err << "lia analyze: " << opened.status().message() << "\n";
       return kAnalyzeBadInput;
     }
-    engine_options.answers_path = path;
+    answers = *std::move(opened);
+    engine_options.answer_store = answers.get();
   }
   const std::unique_ptr<cache::Cache> answer_cache =
       cache::NewMemoryCache(cache::MemoryCacheOptions{});

@@ -61,10 +61,10 @@ absl::Status ApplyWork(const toml::table& root, Config& config);
 
 absl::Status Apply(const toml::table& root, Config& config) {
   analysis::PipelineOptions& options = config.pipeline;
-  absl::Status status =
-      OnlyKnownKeys(root, "",
-                    {"tiers", "scoring", "salary", "exchange_rates", "analysis",
-                     "jobs", "schedules", "retention", "llm"});
+  absl::Status status = OnlyKnownKeys(
+      root, "",
+      {"tiers", "scoring", "salary", "exchange_rates", "analysis", "jobs",
+       "schedules", "retention", "llm", "obs", "database"});
   if (!status.ok()) return status;
   auto table =
       [&](std::string_view name) -> absl::StatusOr<const toml::table*> {
@@ -210,8 +210,56 @@ absl::Status ApplyLlm(const toml::table& root, Config& config) {
   return walk(**llm, "llm");
 }
 
-// [jobs], [schedules], [retention].
+// [obs].
+absl::Status ApplyObs(const toml::table& root, Config& config) {
+  absl::StatusOr<const toml::table*> obs = TableOf(root, "obs");
+  if (!obs.ok() || *obs == nullptr) return obs.status();
+  if (absl::Status known =
+          OnlyKnownKeys(**obs, "obs", {"metrics", "metrics_listen"});
+      !known.ok()) {
+    return known;
+  }
+  if (const toml::node* node = (*obs)->get("metrics")) {
+    if (!node->is_boolean()) {
+      return Error(*node, "obs.metrics", "expected true or false");
+    }
+    config.obs.metrics = node->value<bool>().value_or(true);
+  }
+  if (const toml::node* node = (*obs)->get("metrics_listen")) {
+    const std::optional<std::string> listen = node->value<std::string>();
+    if (!node->is_string() || !listen ||
+        (!listen->empty() && listen->rfind(':') == std::string::npos)) {
+      return Error(*node, "obs.metrics_listen",
+                   "expected \"HOST:PORT\" or \"\"");
+    }
+    config.obs.metrics_listen = *listen;
+  }
+  return absl::OkStatus();
+}
+
+// [jobs], [schedules], [retention], [database].
 absl::Status ApplyWork(const toml::table& root, Config& config) {
+  absl::StatusOr<const toml::table*> database = TableOf(root, "database");
+  if (!database.ok()) return database.status();
+  if (*database) {
+    absl::Status status = OnlyKnownKeys(
+        **database, "database",
+        {"pool_size", "acquire_timeout_ms", "statement_timeout_ms"});
+    if (status.ok()) {
+      status = ReadInt(**database, "database", "pool_size", 1, 1000,
+                       config.database.pool_size);
+    }
+    if (status.ok()) {
+      status = ReadInt(**database, "database", "acquire_timeout_ms", 10,
+                       600'000, config.database.acquire_timeout_ms);
+    }
+    if (status.ok()) {
+      status = ReadInt(**database, "database", "statement_timeout_ms", 100,
+                       86'400'000, config.database.statement_timeout_ms);
+    }
+    if (!status.ok()) return status;
+  }
+
   absl::StatusOr<const toml::table*> jobs = TableOf(root, "jobs");
   if (!jobs.ok()) return jobs.status();
   if (*jobs) {
@@ -260,6 +308,7 @@ absl::Status ApplyWork(const toml::table& root, Config& config) {
 
   absl::Status llm = ApplyLlm(root, config);
   if (!llm.ok()) return llm;
+  if (absl::Status obs = ApplyObs(root, config); !obs.ok()) return obs;
 
   absl::StatusOr<const toml::table*> retention = TableOf(root, "retention");
   if (!retention.ok()) return retention.status();
@@ -390,11 +439,17 @@ nlohmann::json ConfigToJson(const Config& config) {
   }
   out["exchange_rates"] = rates;
   out["analysis"] = {{"max_message_bytes", options.max_message_bytes}};
+  out["database"] = {
+      {"pool_size", config.database.pool_size},
+      {"acquire_timeout_ms", config.database.acquire_timeout_ms},
+      {"statement_timeout_ms", config.database.statement_timeout_ms}};
   out["jobs"] = {{"workers", config.jobs.workers},
                  {"poll_ms", config.jobs.poll_ms},
                  {"lease_seconds", config.jobs.lease_seconds},
                  {"batch_size", config.jobs.batch_size}};
   out["schedules"] = config.schedules;
+  out["obs"] = {{"metrics", config.obs.metrics},
+                {"metrics_listen", config.obs.metrics_listen}};
   const service::RetentionOptions& r = config.retention;
   nlohmann::json llm = nlohmann::json::object();
   for (const auto& [toml_key, env] : LlmSettingKeys()) {

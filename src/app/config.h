@@ -15,6 +15,14 @@
 
 namespace lia::app {
 
+// The database's connections ([database]); docs/operations.md sizes them.
+// PostgreSQL only: SQLite keeps a writer and four readers per file.
+struct DatabaseConfig {
+  int pool_size = 10;                // Connections this process holds at most.
+  int acquire_timeout_ms = 5000;     // A caller waits this long, then 503.
+  int statement_timeout_ms = 30000;  // A statement is cancelled after this.
+};
+
 // Background work ([jobs]).
 struct JobsConfig {
   // In-process workers of `lia serve` (0: none, leave the work to
@@ -27,6 +35,18 @@ struct JobsConfig {
   int batch_size = 32;
 };
 
+// Metrics and their listener ([obs]); docs/observability.md.
+struct ObsConfig {
+  // Default true. false: no /metrics route (404) and nothing observed on
+  // the request and job paths. $LIA_METRICS ("on", "off") overrides.
+  bool metrics = true;
+  // Default "" (none). HOST:PORT where `lia worker` serves /metrics,
+  // /health and /ready ("127.0.0.1:9464"; port 0 picks a free one).
+  // $LIA_METRICS_LISTEN overrides. `lia serve` serves them on its own
+  // listener.
+  std::string metrics_listen;
+};
+
 // jobs::DefaultSchedules() as name -> cron.
 std::map<std::string, std::string> DefaultScheduleCrons();
 
@@ -34,6 +54,8 @@ std::map<std::string, std::string> DefaultScheduleCrons();
 struct Config {
   analysis::PipelineOptions pipeline;
   JobsConfig jobs;
+  ObsConfig obs;            // [obs]
+  DatabaseConfig database;  // [database]
   // [schedules]: schedule name -> five-field UTC cron; "" disables it.
   // The names are the job types they enqueue. Default:
   // jobs::DefaultSchedules().

@@ -81,6 +81,35 @@ TEST(ConfigTest, ErrorsNameTheKeyAndLine) {
   }
 }
 
+TEST(ConfigTest, DatabaseAndObsTablesOverrideTheirDefaults) {
+  absl::StatusOr<Config> defaults = ParseConfigToml("");
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->database.pool_size, 10);
+  EXPECT_EQ(defaults->database.acquire_timeout_ms, 5000);
+  EXPECT_EQ(defaults->database.statement_timeout_ms, 30000);
+  EXPECT_TRUE(defaults->obs.metrics);
+
+  absl::StatusOr<Config> config = ParseConfigToml(
+      "[database]\npool_size = 25\nacquire_timeout_ms = 250\n"
+      "statement_timeout_ms = 1000\n[obs]\nmetrics = false\n"
+      "metrics_listen = \"127.0.0.1:9464\"\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->database.pool_size, 25);
+  EXPECT_EQ(config->database.acquire_timeout_ms, 250);
+  EXPECT_EQ(config->database.statement_timeout_ms, 1000);
+  EXPECT_FALSE(config->obs.metrics);
+  EXPECT_EQ(config->obs.metrics_listen, "127.0.0.1:9464");
+  EXPECT_EQ(ConfigToJson(*config)["database"]["pool_size"], 25);
+
+  for (const char* bad :
+       {"[database]\npool_size = 0\n", "[database]\npool_size = 5000\n",
+        "[database]\npoolsize = 5\n", "[obs]\nmetrics = \"yes\"\n"}) {
+    absl::StatusOr<Config> refused = ParseConfigToml(bad);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
 TEST(ConfigTest, ExampleFileParses) {
   absl::StatusOr<Config> options =
       LoadConfigFile(LIA_SOURCE_DIR "/config/lia.example.toml");

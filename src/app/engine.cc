@@ -11,7 +11,6 @@
 #include "llm/answer_cache.h"
 #include "llm/provider.h"
 #include "llm/provider_config.h"
-#include "llm/sqlite/sqlite_answer_store.h"
 #include "llm/stages.h"
 #include "obs/metrics.h"
 
@@ -161,14 +160,9 @@ absl::StatusOr<std::unique_ptr<Engine>> BuildEngine(
   engine->counters_ = std::make_unique<llm::LlmStageCounters>();
   stage_options.counters = engine->counters_.get();
 
-  if (!options.answers_path.empty()) {
-    llm::SqliteAnswerStoreOptions store_options;
-    store_options.path = options.answers_path;
-    LIA_ASSIGN_OR_RETURN(engine->answer_store_,
-                         llm::OpenSqliteAnswerStore(store_options));
-  }
-  engine->answers_ = std::make_unique<llm::AnswerCache>(
-      options.cache, engine->answer_store_.get());
+  engine->answer_store_ = options.answer_store;
+  engine->answers_ =
+      std::make_unique<llm::AnswerCache>(options.cache, engine->answer_store_);
   if (options.metrics != nullptr) {
     Engine* e = engine.get();
     absl::StatusOr<obs::CallbackFamily*> cache_family =

@@ -38,9 +38,9 @@ struct EngineOptions {
   // --engine: replaces LIA_ENGINE and LIA_ENGINE_FALLBACK ("rules",
   // "openai:gpt-4o-mini", "ollama:llama3.1,rules"). Empty: theirs.
   std::string engine;
-  // The SQLite file of the persistent answer table; empty: answers are kept
-  // in `cache` only.
-  std::string answers_path;
+  // The persistent answer table (app/backends.h opens it on the database);
+  // null: answers are kept in `cache` only. Not owned; outlives the engine.
+  llm::AnswerStore* answer_store = nullptr;
   cache::Cache* cache = nullptr;     // Not owned; may be null.
   obs::Registry* metrics = nullptr;  // Not owned; may be null.
 };
@@ -75,7 +75,7 @@ class Engine {
 
   std::string name_;
   std::vector<std::unique_ptr<llm::Provider>> providers_;
-  std::unique_ptr<llm::AnswerStore> answer_store_;
+  llm::AnswerStore* answer_store_ = nullptr;  // Not owned; may be null.
   std::unique_ptr<llm::AnswerCache> answers_;
   std::unique_ptr<llm::LlmStageCounters> counters_;
   // llm_answer_cache_total and llm_stage_events_total read the counters

@@ -57,8 +57,9 @@ int main(int argc, char** argv) {
       "Serve the HTTP API (environment: LIA_DATABASE_URL, LIA_LISTEN, "
       "LIA_PROFILE, LIA_CONFIG, LIA_API_TOKEN, LIA_CORS_ORIGINS).");
   serve_cmd->add_option("--listen", settings.listen, "HOST:PORT to listen on.");
-  serve_cmd->add_option("--database", settings.database_url,
-                        "sqlite://PATH of the database.");
+  serve_cmd->add_option(
+      "--database", settings.database_url,
+      "sqlite://PATH or postgresql://USER@HOST/DB of the database.");
   serve_cmd->add_option("--profile", settings.profile_path,
                         "Candidate profile YAML.");
   serve_cmd->add_option("--config", settings.config_path,
@@ -75,8 +76,9 @@ int main(int argc, char** argv) {
   worker_cmd->add_option("--workers", settings.workers,
                          "Worker threads (default: $LIA_WORKERS, else the "
                          "configuration's [jobs] workers).");
-  worker_cmd->add_option("--database", settings.database_url,
-                         "sqlite://PATH of the database.");
+  worker_cmd->add_option(
+      "--database", settings.database_url,
+      "sqlite://PATH or postgresql://USER@HOST/DB of the database.");
   worker_cmd->add_option("--profile", settings.profile_path,
                          "Candidate profile YAML.");
   worker_cmd->add_option("--config", settings.config_path,
@@ -84,8 +86,9 @@ int main(int argc, char** argv) {
 
   CLI::App* migrate_cmd = app.add_subcommand(
       "migrate", "Apply pending database migrations and print the version.");
-  migrate_cmd->add_option("--database", settings.database_url,
-                          "sqlite://PATH of the database.");
+  migrate_cmd->add_option(
+      "--database", settings.database_url,
+      "sqlite://PATH or postgresql://USER@HOST/DB of the database.");
 
   std::string import_file;
   CLI::App* import_cmd =
@@ -96,8 +99,9 @@ int main(int argc, char** argv) {
       "Import LinkedIn's data export (the zip or its messages.csv).");
   import_linkedin->add_option("file", import_file, "Archive or CSV file.")
       ->required();
-  import_linkedin->add_option("--database", settings.database_url,
-                              "sqlite://PATH of the database.");
+  import_linkedin->add_option(
+      "--database", settings.database_url,
+      "sqlite://PATH or postgresql://USER@HOST/DB of the database.");
 
   std::string token_name;
   CLI::App* token_cmd = app.add_subcommand("token", "Manage API tokens.");
@@ -106,8 +110,9 @@ int main(int argc, char** argv) {
       "create", "Create an API token; prints it once (only a hash is kept).");
   token_create->add_option("name", token_name, "What the token is for.")
       ->required();
-  token_create->add_option("--database", settings.database_url,
-                           "sqlite://PATH of the database.");
+  token_create->add_option(
+      "--database", settings.database_url,
+      "sqlite://PATH or postgresql://USER@HOST/DB of the database.");
 
   try {
     app.parse(argc, argv);

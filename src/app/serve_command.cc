@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "analysis/pipeline.h"
+#include "app/backends.h"
 #include "app/config.h"
 #include "app/engine.h"
 #include "cache/cache.h"
@@ -29,20 +30,21 @@
 #include "jobs/job_metrics.h"
 #include "jobs/job_queue.h"
 #include "jobs/scheduler.h"
-#include "jobs/sqlite/sqlite_job_queue.h"
-#include "jobs/sqlite/sqlite_schedule_store.h"
 #include "jobs/task_registry.h"
 #include "jobs/worker_pool.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 #include "obs/trace.h"
 #include "service/event_bus.h"
+#include "service/instrumented_cache.h"
+#include "service/instrumented_pipeline.h"
+#include "service/instrumented_store.h"
+#include "service/instrumented_tasks.h"
 #include "service/maintenance.h"
 #include "service/opportunity_service.h"
 #include "service/service_metrics.h"
 #include "service/tasks.h"
 #include "store/event_log.h"
-#include "store/sqlite/sqlite_event_log.h"
 #include "store/store.h"
 
 namespace lia::app {
@@ -68,30 +70,31 @@ std::string HashToken(std::string_view token) {
   return hex;
 }
 
-absl::StatusOr<std::string> DatabasePath(const ServeSettings& settings) {
-  std::string error;
-  const std::string path = SqlitePathFromUrl(settings.database_url, &error);
-  if (!error.empty()) return absl::InvalidArgumentError(error);
-  const std::filesystem::path parent =
-      std::filesystem::path(path).parent_path();
-  if (!parent.empty() && path != ":memory:") {
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);
-    if (ec) {
-      return absl::UnavailableError("cannot create " + parent.string() + ": " +
-                                    ec.message());
-    }
-  }
-  return path;
+DatabaseSettings DatabaseSettingsFrom(const ServeSettings& settings,
+                                      const Config& config) {
+  DatabaseSettings database;
+  database.url = settings.database_url;
+  database.pool_size = config.database.pool_size;
+  database.acquire_timeout_ms = config.database.acquire_timeout_ms;
+  database.statement_timeout_ms = config.database.statement_timeout_ms;
+  return database;
 }
 
-absl::StatusOr<std::unique_ptr<store::Store>> OpenStore(
-    const ServeSettings& settings) {
-  absl::StatusOr<std::string> path = DatabasePath(settings);
-  if (!path.ok()) return path.status();
-  store::SqliteStoreOptions options;
-  options.path = *path;
-  return store::OpenSqliteStore(options);
+// The cache of LIA_CACHE_URL. A remote cache's trouble is logged at most
+// once per interval (and once when it recovers); it never fails a request.
+absl::StatusOr<std::unique_ptr<cache::Cache>> OpenCache(
+    const std::string& url) {
+  cache::CacheUrlDefaults defaults;
+  defaults.redis.on_error = [](std::string_view what) {
+    obs::DefaultLogger().Warn("cache", {{"detail", std::string(what)}});
+  };
+  absl::StatusOr<std::unique_ptr<cache::Cache>> cache =
+      cache::OpenCacheFromUrl(url, defaults);
+  if (!cache.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("LIA_CACHE_URL: ", cache.status().message()));
+  }
+  return cache;
 }
 
 absl::StatusOr<core::Profile> LoadProfile(const std::string& path) {
@@ -100,16 +103,117 @@ absl::StatusOr<core::Profile> LoadProfile(const std::string& path) {
   return profile;
 }
 
+// Traces go to an OTLP/HTTP collector when LIA_OTLP_ENDPOINT names one
+// ("http://collector:4318"); without it tracing costs a branch.
+// LIA_TRACE_SAMPLE_RATIO (0 to 1, default 1) records that share of new
+// traces. The tracer flushes what is queued when destroyed.
+struct Tracing {
+  // InvalidArgument for a ratio that is not a number from 0 to 1.
+  static absl::StatusOr<Tracing> FromEnvironment() {
+    Tracing tracing;
+    obs::TracerOptions options;
+    if (const std::string ratio = Env("LIA_TRACE_SAMPLE_RATIO", "");
+        !ratio.empty()) {
+      char* end = nullptr;
+      options.sample_ratio = std::strtod(ratio.c_str(), &end);
+      if (end == ratio.c_str() || *end != '\0' ||
+          !(options.sample_ratio >= 0.0 && options.sample_ratio <= 1.0)) {
+        return absl::InvalidArgumentError(
+            "LIA_TRACE_SAMPLE_RATIO: expected a number from 0 to 1, got '" +
+            ratio + "'");
+      }
+    }
+    if (const std::string otlp = Env("LIA_OTLP_ENDPOINT", ""); !otlp.empty()) {
+      tracing.exporter = obs::NewOtlpHttpJsonExporter(otlp, "lia");
+      options.exporter = tracing.exporter.get();
+    }
+    tracing.tracer = std::make_unique<obs::Tracer>(options);
+    return tracing;
+  }
+
+  std::unique_ptr<obs::SpanExporter> exporter;
+  std::unique_ptr<obs::Tracer> tracer;  // After the exporter it uses.
+};
+
+// trace_spans_exported_total and trace_spans_dropped_total, read from the
+// tracer at scrape time (0 with tracing off, so dashboards and rules see the
+// families either way); the callbacks go before the tracer does.
+class TracerMetrics {
+ public:
+  static absl::StatusOr<std::unique_ptr<TracerMetrics>> Create(
+      obs::Registry& registry, const obs::Tracer& tracer) {
+    auto metrics = std::unique_ptr<TracerMetrics>(new TracerMetrics());
+    const obs::Tracer* t = &tracer;
+    absl::StatusOr<obs::CallbackFamily*> exported = registry.AddCallbackCounter(
+        "trace_spans_exported_total",
+        "Spans the OTLP collector accepted since start.", {},
+        [t](obs::SampleWriter& out) {
+          out.Add({}, static_cast<double>(t->exported()));
+        });
+    if (!exported.ok()) return exported.status();
+    metrics->families_.push_back(*exported);
+    absl::StatusOr<obs::CallbackFamily*> dropped = registry.AddCallbackCounter(
+        "trace_spans_dropped_total",
+        "Spans lost since start: the export queue was full, or the "
+        "collector refused or never took them.",
+        {}, [t](obs::SampleWriter& out) {
+          out.Add({}, static_cast<double>(t->dropped()));
+        });
+    if (!dropped.ok()) return dropped.status();
+    metrics->families_.push_back(*dropped);
+    return metrics;
+  }
+  ~TracerMetrics() {
+    for (obs::CallbackFamily* family : families_) family->SetCallback(nullptr);
+  }
+
+ private:
+  TracerMetrics() = default;
+  std::vector<obs::CallbackFamily*> families_;
+};
+
+// "on"/"off" (also true/false, 1/0) from $LIA_METRICS, else [obs] metrics.
+absl::StatusOr<bool> MetricsEnabled(const Config& config) {
+  const std::string value = Env("LIA_METRICS", "");
+  if (value.empty()) return config.obs.metrics;
+  if (value == "on" || value == "true" || value == "1") return true;
+  if (value == "off" || value == "false" || value == "0") return false;
+  return absl::InvalidArgumentError("LIA_METRICS: expected on or off, got '" +
+                                    value + "'");
+}
+
+// The spans' db.system of a database URL.
+std::string DbSystem(const std::string& database_url) {
+  return database_url.rfind("postgres", 0) == 0 ? "postgresql" : "sqlite";
+}
+
 // Everything the commands share, built in dependency order (and destroyed
 // in reverse: the service before the store it uses).
 struct App {
+  // First: whatever ends a span (workers, requests, the service) goes
+  // before the tracer, which flushes what is queued when it goes. Set
+  // first thing in BuildApp.
+  Tracing tracing;
   Config config;
+  // obs::DefaultRegistry(), or null when metrics are off (LIA_METRICS).
+  obs::Registry* metrics = nullptr;
+  std::unique_ptr<TracerMetrics> tracer_metrics;  // Null with metrics off.
+  // PostgreSQL only: the connections everything below shares.
+  std::shared_ptr<store::postgres::Pool> pool;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<jobs::JobQueue> queue;
   std::unique_ptr<jobs::ScheduleStore> schedules;
   std::unique_ptr<store::EventLog> event_log;
+  std::unique_ptr<llm::AnswerStore> answers;  // The LLM answer table.
   std::unique_ptr<service::EventBus> events;
   std::unique_ptr<cache::Cache> cache;
+  // `store` and `cache` as everything but the scrape-time metrics uses
+  // them: a span per call, db_query_duration_seconds (service/instrumented_*).
+  std::unique_ptr<store::Store> instrumented_store;
+  std::unique_ptr<cache::Cache> instrumented_cache;
+  // Stage spans and pipeline_execution_time_seconds; null when both
+  // tracing and metrics are off. Before the engine, whose pipeline uses it.
+  std::unique_ptr<analysis::PipelineObserver> pipeline_observer;
   std::unique_ptr<Engine> engine;  // The pipeline and its LLM providers.
   std::unique_ptr<service::ProfileHolder> profiles;
   // On obs::DefaultRegistry(); reads `store` and `cache` at every scrape.
@@ -124,68 +228,85 @@ struct App {
 
 absl::StatusOr<std::unique_ptr<App>> BuildApp(const ServeSettings& settings) {
   auto app = std::make_unique<App>();
+  absl::StatusOr<Tracing> tracing = Tracing::FromEnvironment();
+  if (!tracing.ok()) return tracing.status();
+  app->tracing = *std::move(tracing);
   absl::StatusOr<Config> config = ResolveConfig(settings.config_path);
   if (!config.ok()) return config.status();
   app->config = *std::move(config);
+  absl::StatusOr<bool> metrics_on = MetricsEnabled(app->config);
+  if (!metrics_on.ok()) return metrics_on.status();
+  app->metrics = *metrics_on ? &obs::DefaultRegistry() : nullptr;
+  obs::Tracer& tracer = *app->tracing.tracer;
+  if (app->metrics != nullptr) {  // Tracing off: they stay at 0.
+    absl::StatusOr<std::unique_ptr<TracerMetrics>> tracer_metrics =
+        TracerMetrics::Create(*app->metrics, tracer);
+    if (!tracer_metrics.ok()) return tracer_metrics.status();
+    app->tracer_metrics = *std::move(tracer_metrics);
+  }
   absl::StatusOr<core::Profile> profile = LoadProfile(settings.profile_path);
   if (!profile.ok()) return profile.status();
-  absl::StatusOr<std::string> path = DatabasePath(settings);
-  if (!path.ok()) return path.status();
-  if (*path == ":memory:") {
-    return absl::InvalidArgumentError(
-        "LIA_DATABASE_URL: sqlite://:memory: cannot be shared by the store, "
-        "the job queue and the event log; give a file path");
-  }
+  // One database, one set of connections per concern on SQLite, one pool
+  // for all of them on PostgreSQL (app/backends.h).
+  absl::StatusOr<Backends> backends =
+      OpenBackends(DatabaseSettingsFrom(settings, app->config));
+  if (!backends.ok()) return backends.status();
+  app->pool = std::move(backends->pool);
+  app->store = std::move(backends->store);
+  app->queue = std::move(backends->queue);
+  app->schedules = std::move(backends->schedules);
+  app->event_log = std::move(backends->event_log);
+  app->answers = std::move(backends->answers);
+  app->events = std::make_unique<service::EventBus>(*app->event_log);
 
-  // One database file, one connection set per concern: the store (a writer
-  // and readers), the queue, the schedules and the event log.
-  store::SqliteStoreOptions store_options;
-  store_options.path = *path;
-  absl::StatusOr<std::unique_ptr<store::Store>> store =
-      store::OpenSqliteStore(store_options);
-  if (!store.ok()) return store.status();
-  app->store = *std::move(store);
   {
-    store::SqliteJobQueueOptions queue_options;
-    queue_options.path = *path;
-    absl::StatusOr<std::unique_ptr<jobs::JobQueue>> queue =
-        store::OpenSqliteJobQueue(queue_options);
-    if (!queue.ok()) return queue.status();
-    app->queue = *std::move(queue);
-    store::SqliteScheduleStoreOptions schedule_options;
-    schedule_options.path = *path;
-    absl::StatusOr<std::unique_ptr<jobs::ScheduleStore>> schedules =
-        store::OpenSqliteScheduleStore(schedule_options);
-    if (!schedules.ok()) return schedules.status();
-    app->schedules = *std::move(schedules);
-    store::SqliteEventLogOptions log_options;
-    log_options.path = *path;
-    absl::StatusOr<std::unique_ptr<store::EventLog>> log =
-        store::OpenSqliteEventLog(log_options);
-    if (!log.ok()) return log.status();
-    app->event_log = *std::move(log);
-    app->events = std::make_unique<service::EventBus>(*app->event_log);
+    absl::StatusOr<std::unique_ptr<cache::Cache>> opened =
+        OpenCache(settings.cache_url);
+    if (!opened.ok()) return opened.status();
+    app->cache = *std::move(opened);
   }
-
-  app->cache = cache::NewMemoryCache(cache::MemoryCacheOptions{});
+  {
+    service::InstrumentedStoreOptions instrumented_options;
+    instrumented_options.db_system = DbSystem(settings.database_url);
+    instrumented_options.metrics = app->metrics;
+    absl::StatusOr<std::unique_ptr<store::Store>> instrumented =
+        service::NewInstrumentedStore(*app->store, instrumented_options);
+    if (!instrumented.ok()) return instrumented.status();
+    app->instrumented_store = *std::move(instrumented);
+    service::InstrumentedCacheOptions cache_options;
+    cache_options.backend =
+        settings.cache_url.rfind("redis", 0) == 0 ? "redis" : "memory";
+    app->instrumented_cache =
+        service::NewInstrumentedCache(*app->cache, cache_options);
+  }
+  if (app->metrics != nullptr || tracer.enabled()) {
+    service::PipelineObserverOptions observer_options;
+    observer_options.metrics = app->metrics;
+    absl::StatusOr<std::unique_ptr<analysis::PipelineObserver>> observer =
+        service::NewPipelineObserver(observer_options);
+    if (!observer.ok()) return observer.status();
+    app->pipeline_observer = *std::move(observer);
+    app->config.pipeline.observer = app->pipeline_observer.get();
+  }
   EngineOptions engine_options;
-  engine_options.answers_path = *path;
-  engine_options.cache = app->cache.get();
-  engine_options.metrics = &obs::DefaultRegistry();
+  engine_options.answer_store = app->answers.get();
+  engine_options.cache = app->instrumented_cache.get();
+  engine_options.metrics = app->metrics;
   absl::StatusOr<std::unique_ptr<Engine>> engine =
       BuildEngine(app->config, engine_options);
   if (!engine.ok()) return engine.status();
   app->engine = *std::move(engine);
   app->profiles =
       service::NewProfileHolder(*std::move(profile), settings.profile_path);
-  {
+  if (app->metrics != nullptr) {
+    // The scrape-time reads go to the store and cache themselves: a
+    // scrape is no query worth timing or tracing.
     service::ServiceMetricsOptions metrics_options;
     metrics_options.store = app->store.get();
     metrics_options.cache = app->cache.get();
     metrics_options.engines = {app->engine->name()};
     absl::StatusOr<std::unique_ptr<service::ServiceMetrics>> metrics =
-        service::ServiceMetrics::Create(obs::DefaultRegistry(),
-                                        metrics_options);
+        service::ServiceMetrics::Create(*app->metrics, metrics_options);
     if (!metrics.ok()) return metrics.status();
     app->service_metrics = *std::move(metrics);
   }
@@ -195,10 +316,10 @@ absl::StatusOr<std::unique_ptr<App>> BuildApp(const ServeSettings& settings) {
   service_options.events = app->events.get();
   service_options.engine = app->engine->name();
   app->service = std::make_unique<service::OpportunityService>(
-      *app->store, *app->cache, app->engine->pipeline(), *app->profiles,
-      service_options);
+      *app->instrumented_store, *app->instrumented_cache,
+      app->engine->pipeline(), *app->profiles, service_options);
   app->maintenance = std::make_unique<service::Maintenance>(
-      *app->store, app->event_log.get(), app->config.retention);
+      *app->instrumented_store, app->event_log.get(), app->config.retention);
   Engine* engine_ptr = app->engine.get();
   app->maintenance->set_answer_purger([engine_ptr](absl::Time cutoff) {
     return engine_ptr->DeleteAnswersBefore(cutoff);
@@ -209,13 +330,14 @@ absl::StatusOr<std::unique_ptr<App>> BuildApp(const ServeSettings& settings) {
       !s.ok()) {
     return s;
   }
-  jobs::JobMetricsOptions metrics_options;
-  metrics_options.types = app->tasks->Types();
-  absl::StatusOr<std::unique_ptr<jobs::JobMetrics>> job_metrics =
-      jobs::JobMetrics::Create(obs::DefaultRegistry(), *app->queue,
-                               metrics_options);
-  if (!job_metrics.ok()) return job_metrics.status();
-  app->job_metrics = *std::move(job_metrics);
+  if (app->metrics != nullptr) {
+    jobs::JobMetricsOptions metrics_options;
+    metrics_options.types = app->tasks->Types();
+    absl::StatusOr<std::unique_ptr<jobs::JobMetrics>> job_metrics =
+        jobs::JobMetrics::Create(*app->metrics, *app->queue, metrics_options);
+    if (!job_metrics.ok()) return job_metrics.status();
+    app->job_metrics = *std::move(job_metrics);
+  }
   return app;
 }
 
@@ -235,8 +357,7 @@ std::vector<jobs::ScheduleSpec> ScheduleSpecs(const Config& config) {
 // the jobs in flight finish (their leases extended meanwhile).
 class Background {
  public:
-  // `tracer` not owned; must outlive the background work.
-  Background(App& app, obs::Tracer& tracer) : app_(app), tracer_(tracer) {}
+  explicit Background(App& app) : app_(app) {}
   ~Background() { Stop(); }
 
   absl::Status Start(int workers) {
@@ -258,30 +379,10 @@ class Background {
     options.batch_size = app_.config.jobs.batch_size;
     service::EventBus* events = app_.events.get();
     jobs::JobMetrics* metrics = app_.job_metrics.get();
-    obs::Tracer* tracer = &tracer_;
-    options.on_attempt = [events, metrics, tracer](
+    options.on_attempt = [events, metrics](
                              const jobs::Job& job, const absl::Status& outcome,
                              absl::Duration took, const jobs::Job* now) {
       if (metrics != nullptr) metrics->Observe(job, outcome, took, now);
-      if (tracer->enabled()) {
-        // A span per attempt, linked to the request that queued the job.
-        std::optional<obs::SpanContext> queued_by;
-        const nlohmann::json payload =
-            nlohmann::json::parse(job.payload, nullptr, false);
-        if (payload.is_object() && payload.contains("traceparent") &&
-            payload["traceparent"].is_string()) {
-          queued_by =
-              obs::ParseTraceparent(payload["traceparent"].get<std::string>());
-        }
-        const absl::Time end = absl::Now();
-        tracer->RecordSpan(
-            "job " + job.type, obs::SpanKind::kConsumer, end - took, end,
-            queued_by ? &*queued_by : nullptr,
-            {{"lia.job.id", job.id},
-             {"lia.job.type", job.type},
-             {"lia.job.attempt", static_cast<int64_t>(job.attempts)}},
-            outcome.ok() ? "" : outcome.ToString());
-      }
       if (outcome.ok()) return;
       // The status message names the failure, never a message's text.
       obs::DefaultLogger().Log(
@@ -306,8 +407,18 @@ class Background {
           {"will_retry", now->state == jobs::JobState::kQueued}};
       (void)events->Publish(dead ? "job.dead" : "job.failed", data);
     };
-    pool_ = std::make_unique<jobs::WorkerPool>(*app_.queue, *app_.tasks, clock,
-                                               options);
+    // Traced: each attempt a live span, current while its task runs
+    // (service/instrumented_tasks.h).
+    const jobs::TaskRegistry* tasks = app_.tasks.get();
+    if (app_.tracing.tracer->enabled()) {
+      absl::StatusOr<std::unique_ptr<jobs::TaskRegistry>> traced =
+          service::NewTracedTaskRegistry(*app_.tasks, *app_.tracing.tracer);
+      if (!traced.ok()) return traced.status();
+      traced_tasks_ = *std::move(traced);
+      tasks = traced_tasks_.get();
+    }
+    pool_ =
+        std::make_unique<jobs::WorkerPool>(*app_.queue, *tasks, clock, options);
     return pool_->Start();
   }
 
@@ -318,7 +429,7 @@ class Background {
 
  private:
   App& app_;
-  obs::Tracer& tracer_;
+  std::unique_ptr<jobs::TaskRegistry> traced_tasks_;  // Before the pool.
   std::unique_ptr<jobs::Scheduler> scheduler_;
   std::unique_ptr<jobs::WorkerPool> pool_;
 };
@@ -361,22 +472,6 @@ class CacheInvalidator {
   service::OpportunityService& service_;
   int64_t last_ = 0;
   std::thread thread_;
-};
-
-// Traces go to an OTLP/HTTP collector when LIA_OTLP_ENDPOINT names one
-// ("http://collector:4318"); without it tracing costs a branch. The
-// tracer flushes what is queued when destroyed.
-struct Tracing {
-  Tracing() {
-    obs::TracerOptions options;
-    if (const std::string otlp = Env("LIA_OTLP_ENDPOINT", ""); !otlp.empty()) {
-      exporter = obs::NewOtlpHttpJsonExporter(otlp, "lia");
-      options.exporter = exporter.get();
-    }
-    tracer = std::make_unique<obs::Tracer>(options);
-  }
-  std::unique_ptr<obs::SpanExporter> exporter;
-  std::unique_ptr<obs::Tracer> tracer;  // After the exporter it uses.
 };
 
 int WorkersFrom(const ServeSettings& settings, const Config& config) {
@@ -426,6 +521,97 @@ struct HttpMetrics {
   }
 };
 
+// GET /metrics and /api/v1/metrics, and lia_build_info{version} on the
+// registry they serve.
+absl::Status RegisterMetricsWithBuildInfo(http::Router& router,
+                                          obs::Registry& registry,
+                                          const std::string& version) {
+  absl::StatusOr<obs::GaugeFamily*> build_info = registry.AddGauge(
+      "lia_build_info", "The version of lia serving; always 1.", {"version"});
+  if (!build_info.ok()) return build_info.status();
+  (*build_info)->WithLabels({version}).Set(1);
+  http::RegisterMetricsRoutes(router, registry);
+  return absl::OkStatus();
+}
+
+// `lia worker`'s optional listener ([obs] metrics_listen,
+// $LIA_METRICS_LISTEN): /metrics (when metrics are on: this process's job,
+// pipeline, LLM and database families), /health and /ready, served on a
+// few threads of its own. Untraced and uncounted: scrapes are not work.
+class WorkerListener {
+ public:
+  // `listen` is "HOST:PORT" (port 0: any free one). Unavailable when the
+  // address is taken. `app` must outlive the listener.
+  static absl::StatusOr<std::unique_ptr<WorkerListener>> Start(
+      App& app, const std::string& listen) {
+    const size_t colon = listen.rfind(':');
+    const std::string port =
+        colon == std::string::npos ? std::string() : listen.substr(colon + 1);
+    if (colon == std::string::npos || port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos ||
+        std::atoi(port.c_str()) > 65535) {
+      return absl::InvalidArgumentError(
+          "LIA_METRICS_LISTEN: expected HOST:PORT, got '" + listen + "'");
+    }
+    auto listener = std::unique_ptr<WorkerListener>(new WorkerListener());
+    // The version the API reports, from its one definition.
+    const std::string version =
+        http::ApiContext{*app.service, *app.instrumented_store,
+                         *app.instrumented_cache, *app.queue, *app.schedules}
+            .version;
+    if (app.metrics != nullptr) {
+      if (absl::Status s = RegisterMetricsWithBuildInfo(listener->router_,
+                                                        *app.metrics, version);
+          !s.ok()) {
+        return s;
+      }
+    }
+    listener->router_.Handle("GET", "/health", [version](const http::Request&) {
+      return http::Response::Json(200,
+                                  {{"status", "ok"}, {"version", version}});
+    });
+    store::Store* store = app.store.get();
+    listener->router_.Handle("GET", "/ready", [store](const http::Request&) {
+      const absl::Status ping = store->Ping();
+      return http::Response::Json(
+          ping.ok() ? 200 : 503,
+          {{"status", ping.ok() ? "ready" : "unavailable"},
+           {"checks",
+            {{"store", ping.ok() ? "ok" : std::string(ping.message())}}}});
+    });
+    http::ServerOptions options;
+    options.host = listen.substr(0, colon);
+    options.port = std::atoi(port.c_str());
+    options.threads = 4;
+    listener->server_ =
+        std::make_unique<http::Server>(listener->router_, options);
+    if (absl::Status bound = listener->server_->Bind(); !bound.ok()) {
+      return bound;
+    }
+    listener->address_ =
+        options.host + ":" + std::to_string(listener->server_->port());
+    http::Server* server = listener->server_.get();
+    listener->thread_ = std::thread([server] { (void)server->Serve(); });
+    return listener;
+  }
+
+  // Stops serving; requests in flight finish first.
+  ~WorkerListener() {
+    if (server_ != nullptr) server_->Stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // "HOST:PORT" as bound.
+  const std::string& address() const { return address_; }
+
+ private:
+  WorkerListener() = default;
+  http::Router router_;  // Before the server that routes with it.
+  std::unique_ptr<http::Server> server_;
+  std::string address_;
+  std::thread thread_;
+};
+
 // Blocks SIGTERM and SIGINT in this thread and every thread started after,
 // so a watcher can take them with sigwait.
 sigset_t BlockStopSignals() {
@@ -439,21 +625,10 @@ sigset_t BlockStopSignals() {
 
 }  // namespace
 
-std::string SqlitePathFromUrl(const std::string& url, std::string* error) {
-  constexpr std::string_view kScheme = "sqlite://";
-  if (url.rfind(kScheme, 0) != 0 || url.size() == kScheme.size()) {
-    *error =
-        "LIA_DATABASE_URL: expected sqlite://PATH (PostgreSQL arrives "
-        "with the scale-out work), got '" +
-        url + "'";
-    return "";
-  }
-  return url.substr(kScheme.size());
-}
-
 ServeSettings SettingsFromEnvironment() {
   ServeSettings s;
   s.database_url = Env("LIA_DATABASE_URL", "sqlite://./data/lia.db");
+  s.cache_url = Env("LIA_CACHE_URL", "memory://");
   s.listen = Env("LIA_LISTEN", "127.0.0.1:8080");
   s.profile_path = Env("LIA_PROFILE", "./profile.yaml");
   s.config_path = Env("LIA_CONFIG", "");
@@ -501,24 +676,24 @@ int RunServe(const ServeSettings& settings, std::ostream& out,
         << " needs API tokens; set LIA_API_TOKEN or create one with "
            "'lia token create NAME'\n";
   }
-  store::Store* store_ptr = (*app)->store.get();
+  store::Store* store_ptr = (*app)->instrumented_store.get();
   const std::string env_token_hash =
       settings.api_token.empty() ? "" : HashToken(settings.api_token);
-  Tracing tracing;
-  obs::Tracer& tracer = *tracing.tracer;
-  options.tracer = &tracer;
-  absl::StatusOr<HttpMetrics> http_metrics =
-      HttpMetrics::Create(obs::DefaultRegistry());
-  if (!http_metrics.ok()) {
-    err << "lia serve: " << http_metrics.status().message() << "\n";
-    return 2;
+  options.tracer = (*app)->tracing.tracer.get();
+  std::optional<HttpMetrics> http_metrics;
+  if (obs::Registry* registry = (*app)->metrics; registry != nullptr) {
+    absl::StatusOr<HttpMetrics> created = HttpMetrics::Create(*registry);
+    if (!created.ok()) {
+      err << "lia serve: " << created.status().message() << "\n";
+      return 2;
+    }
+    http_metrics = *created;
   }
-  // HTTP metrics, and the access log: one line per response (no query
-  // strings, no bodies).
-  options.on_response = [http = *http_metrics](const http::Request* request,
-                                               int status,
-                                               absl::Duration took) {
-    http.Observe(request, status, took);
+  // HTTP metrics (when on), and the access log: one line per response (no
+  // query strings, no bodies).
+  options.on_response = [http = http_metrics](const http::Request* request,
+                                              int status, absl::Duration took) {
+    if (http) http->Observe(request, status, took);
     obs::Logger& log = obs::DefaultLogger();
     if (!log.Enabled(obs::LogLevel::kInfo)) return;
     obs::LogContext context(request != nullptr ? request->request_id : "",
@@ -546,34 +721,33 @@ int RunServe(const ServeSettings& settings, std::ostream& out,
 
   App& a = **app;
   http::Router router;
-  http::ApiContext context{*a.service, *a.store, *a.cache, *a.queue,
-                           *a.schedules};
+  http::ApiContext context{*a.service, *a.instrumented_store,
+                           *a.instrumented_cache, *a.queue, *a.schedules};
   http::RegisterApiV1(router, context);
   http::RegisterEventRoutes(router, *a.events, http::EventStreamOptions{});
   http::RegisterDocs(router, http::DocsOptions{context.version});
-  obs::Registry& metrics = obs::DefaultRegistry();
-  absl::StatusOr<obs::GaugeFamily*> build_info = metrics.AddGauge(
-      "lia_build_info", "The version of lia serving; always 1.", {"version"});
-  if (!build_info.ok()) {
-    err << "lia serve: " << build_info.status().message() << "\n";
-    return 2;
+  if (a.metrics != nullptr) {
+    if (absl::Status s =
+            RegisterMetricsWithBuildInfo(router, *a.metrics, context.version);
+        !s.ok()) {
+      err << "lia serve: " << s.message() << "\n";
+      return 2;
+    }
   }
-  (*build_info)->WithLabels({context.version}).Set(1);
-  http::RegisterMetricsRoutes(router, metrics);
   http::Server server(router, options);
   if (absl::Status bound = server.Bind(); !bound.ok()) {
     err << "lia serve: " << bound.message() << "\n";
     return 2;
   }
   const int workers = WorkersFrom(settings, a.config);
-  Background background(a, tracer);
+  Background background(a);
   if (absl::Status started = background.Start(workers); !started.ok()) {
     err << "lia serve: " << started.message() << "\n";
     return 2;
   }
   out << "lia serve: listening on http://" << options.host << ":"
-      << server.port() << " (database " << settings.database_url << ", "
-      << workers << " workers)" << std::endl;
+      << server.port() << " (database " << RedactUrl(settings.database_url)
+      << ", " << workers << " workers)" << std::endl;
   obs::DefaultLogger().Info(
       "serve started",
       {{"listen", options.host + ":" + std::to_string(server.port())},
@@ -607,19 +781,19 @@ int RunServe(const ServeSettings& settings, std::ostream& out,
 
 int RunMigrate(const ServeSettings& settings, std::ostream& out,
                std::ostream& err) {
-  std::string error;
-  const std::string path = SqlitePathFromUrl(settings.database_url, &error);
-  if (!error.empty()) {
-    err << "lia migrate: " << error << "\n";
+  absl::StatusOr<Config> config = ResolveConfig(settings.config_path);
+  if (!config.ok()) {
+    err << "lia migrate: " << config.status().message() << "\n";
     return 2;
   }
-  absl::StatusOr<int> version = store::MigrateSqlite(path);
+  absl::StatusOr<int> version =
+      MigrateDatabase(DatabaseSettingsFrom(settings, *config));
   if (!version.ok()) {
     err << "lia migrate: " << version.status().message() << "\n";
     return 2;
   }
-  out << "lia migrate: " << path << " is at schema version " << *version
-      << "\n";
+  out << "lia migrate: " << RedactUrl(settings.database_url)
+      << " is at schema version " << *version << "\n";
   return 0;
 }
 
@@ -667,19 +841,35 @@ int RunWorker(const ServeSettings& settings, std::ostream& out,
   App& a = **app;
   int workers = WorkersFrom(settings, a.config);
   if (workers <= 0) workers = 2;
-  Tracing tracing;
-  Background background(a, *tracing.tracer);
+  std::unique_ptr<WorkerListener> listener;
+  if (const std::string listen =
+          Env("LIA_METRICS_LISTEN", a.config.obs.metrics_listen);
+      !listen.empty()) {
+    absl::StatusOr<std::unique_ptr<WorkerListener>> started =
+        WorkerListener::Start(a, listen);
+    if (!started.ok()) {
+      err << "lia worker: " << started.status().message() << "\n";
+      return 2;
+    }
+    listener = *std::move(started);
+  }
+  Background background(a);
   if (absl::Status started = background.Start(workers); !started.ok()) {
     err << "lia worker: " << started.message() << "\n";
     return 2;
   }
-  out << "lia worker: " << workers << " workers on " << settings.database_url
-      << std::endl;
+  out << "lia worker: " << workers << " workers on "
+      << RedactUrl(settings.database_url);
+  if (listener != nullptr) {
+    out << " (metrics on http://" << listener->address() << ")";
+  }
+  out << std::endl;
   int signal = 0;
   sigwait(&signals, &signal);
   out << "lia worker: stopping; finishing the jobs in flight" << std::endl;
   a.engine->Shutdown();  // LLM calls in flight end; rules answer instead.
   background.Stop();
+  listener.reset();  // Scraped to the end: the last counts are served.
   out << "lia worker: stopped" << std::endl;
   return 0;
 }
@@ -690,7 +880,13 @@ int RunTokenCreate(const ServeSettings& settings, const std::string& name,
     err << "lia token: libsodium failed to initialise\n";
     return 1;
   }
-  absl::StatusOr<std::unique_ptr<store::Store>> store = OpenStore(settings);
+  absl::StatusOr<Config> config = ResolveConfig(settings.config_path);
+  if (!config.ok()) {
+    err << "lia token: " << config.status().message() << "\n";
+    return 2;
+  }
+  absl::StatusOr<std::unique_ptr<store::Store>> store =
+      OpenStoreOnly(DatabaseSettingsFrom(settings, *config));
   if (!store.ok()) {
     err << "lia token: " << store.status().message() << "\n";
     return 2;

@@ -10,9 +10,12 @@ namespace lia::app {
 
 // Settings from the environment (DESIGN §4), overridable by flags.
 struct ServeSettings {
-  std::string
-      database_url;    // $LIA_DATABASE_URL, default sqlite://./data/lia.db
-  std::string listen;  // $LIA_LISTEN, default 127.0.0.1:8080
+  // $LIA_DATABASE_URL, default sqlite://./data/lia.db; or
+  // postgresql://user:password@host:port/db[?schema=name]
+  std::string database_url;
+  // $LIA_CACHE_URL, default memory:// (redis://host:port/db to share one)
+  std::string cache_url;
+  std::string listen;        // $LIA_LISTEN, default 127.0.0.1:8080
   std::string profile_path;  // $LIA_PROFILE, default ./profile.yaml
   std::string config_path;   // $LIA_CONFIG (TOML), default ./lia.toml
   std::string api_token;     // $LIA_API_TOKEN
@@ -38,9 +41,5 @@ int RunImport(const ServeSettings& settings, const std::string& file,
               std::ostream& out, std::ostream& err);
 int RunTokenCreate(const ServeSettings& settings, const std::string& name,
                    std::ostream& out, std::ostream& err);
-
-// "sqlite://./data/lia.db" -> "./data/lia.db"; InvalidArgument otherwise.
-// Exposed for tests.
-std::string SqlitePathFromUrl(const std::string& url, std::string* error);
 
 }  // namespace lia::app

@@ -159,6 +159,9 @@ Response ProblemFromStatus(const absl::Status& status) {
   if (http == 401) {
     response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"lia\"");
   }
+  // The database or a dependency is down or saturated: tell clients to
+  // back off instead of retrying at once (RFC 9110 §10.2.3).
+  if (http == 503) response.headers.emplace_back("Retry-After", "1");
   return response;
 }
 

@@ -26,6 +26,7 @@
 #include "llm/internal/wire.h"
 #include "llm/provider_config.h"
 #include "obs/metrics.h"
+#include "obs/trace.h"
 
 namespace lia::llm {
 namespace {
@@ -122,6 +123,10 @@ class HttpProvider final : public Provider {
   void Record(std::string_view model,
               const absl::StatusOr<ChatResponse>& result,
               const CallStats& stats, absl::Duration elapsed) const;
+  // The call's outcome on its span (active).
+  void Annotate(obs::Span& span, std::string_view model,
+                const absl::StatusOr<ChatResponse>& result,
+                const CallStats& stats) const;
   std::string Redact(std::string message) const;
   bool OpenAiJsonMode() const;
 
@@ -391,11 +396,34 @@ absl::StatusOr<ChatResponse> HttpProvider::Complete(const ChatRequest& in) {
   const absl::Time start = absl::Now();
   ChatRequest request = in;
   if (request.model.empty()) request.model = config_.model;
+  // A client span per call (retries and backoff included), a child of the
+  // analysis stage that asked; inert outside a traced request or job.
+  obs::Span span = obs::StartChildSpan("llm.chat", obs::SpanKind::kClient);
   CallStats stats;
   absl::StatusOr<ChatResponse> result =
       Run(request, start + config_.timeout, stats);
   Record(request.model, result, stats, absl::Now() - start);
+  if (span.active()) Annotate(span, request.model, result, stats);
   return result;
+}
+
+void HttpProvider::Annotate(obs::Span& span, std::string_view model,
+                            const absl::StatusOr<ChatResponse>& result,
+                            const CallStats& stats) const {
+  // OpenTelemetry's gen_ai conventions where they fit; never the prompt
+  // or the answer (a recruiter's message is personal data).
+  span.SetAttribute("gen_ai.system", name_);
+  span.SetAttribute("gen_ai.request.model", std::string(model));
+  span.SetAttribute("lia.llm.status", StatusLabel(result.status()));
+  span.SetAttribute("lia.llm.attempts", static_cast<int64_t>(stats.attempts));
+  if (!result.ok()) {
+    span.SetError(Redact(result.status().ToString()));
+    return;
+  }
+  span.SetAttribute("gen_ai.response.model", result->model);
+  span.SetAttribute("gen_ai.response.finish_reasons", result->finish_reason);
+  span.SetAttribute("gen_ai.usage.input_tokens", result->usage.input_tokens);
+  span.SetAttribute("gen_ai.usage.output_tokens", result->usage.output_tokens);
 }
 
 std::string DefaultBaseUrl(ProviderKind kind) {

@@ -624,6 +624,12 @@ std::vector<double> DefaultLatencyBuckets() {
   return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
+std::vector<double> WideLatencyBuckets() {
+  return {0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001,
+          0.0025,  0.005,    0.01,    0.025,  0.05,    0.1,    0.25,
+          0.5,     1,        2.5,     5,      10,      30,     60};
+}
+
 absl::StatusOr<std::vector<double>> ExponentialBuckets(double start,
                                                        double factor,
                                                        int count) {

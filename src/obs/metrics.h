@@ -269,6 +269,11 @@ struct RegistryOptions {
 
 // The Prometheus client defaults, in seconds: 5 ms to 10 s.
 std::vector<double> DefaultLatencyBuckets();
+// 10 µs to 60 s, in seconds: for work that takes microseconds on the fast
+// path and seconds on the slow one (a rules stage or an LLM stage, an
+// SQLite read or a write waiting for the lock), where the defaults would
+// put every fast observation in the first bucket.
+std::vector<double> WideLatencyBuckets();
 // `count` bounds start, start*factor, start*factor^2... InvalidArgument
 // unless start > 0, factor > 1 and count >= 1.
 absl::StatusOr<std::vector<double>> ExponentialBuckets(double start,

@@ -11,17 +11,28 @@
 namespace lia::obs {
 namespace {
 
+// The calling thread's current span (ScopedSpan) and the tracer that
+// started it; both null when none is.
 thread_local const SpanContext* current_span = nullptr;
+thread_local Tracer* current_tracer = nullptr;
+
+// Lowercase hex of `bytes` appended to `out`, with no temporary: the
+// exporter writes three ids per span.
+template <size_t N>
+void AppendHex(std::string& out, const std::array<uint8_t, N>& bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  const size_t at = out.size();
+  out.resize(at + 2 * N);
+  for (size_t i = 0; i < N; ++i) {
+    out[at + 2 * i] = kDigits[bytes[i] >> 4];
+    out[at + 2 * i + 1] = kDigits[bytes[i] & 15];
+  }
+}
 
 template <size_t N>
 std::string Hex(const std::array<uint8_t, N>& bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * N);
-  for (uint8_t b : bytes) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 15];
-  }
+  AppendHex(out, bytes);
   return out;
 }
 
@@ -67,24 +78,27 @@ std::array<uint8_t, N> RandomId() {
   return id;
 }
 
+// `s` as a JSON string; runs that need no escape are copied whole.
 void AppendJsonString(std::string& out, std::string_view s) {
   out += '"';
-  for (unsigned char c : s) {
+  size_t plain = 0;  // Start of the run not yet copied.
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c != '"' && c != '\\' && c >= 0x20) continue;
+    out.append(s.data() + plain, i - plain);
+    plain = i + 1;
     if (c == '"' || c == '\\') {
       out += '\\';
       out += static_cast<char>(c);
-    } else if (c < 0x20) {
+    } else {
       char buffer[8];
       std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
       out += buffer;
-    } else {
-      out += static_cast<char>(c);
     }
   }
+  out.append(s.data() + plain, s.size() - plain);
   out += '"';
 }
-
-std::string Nanos(absl::Time t) { return std::to_string(absl::ToUnixNanos(t)); }
 
 void AppendAttribute(std::string& out, const std::string& key,
                      const AttributeValue& value) {
@@ -106,19 +120,24 @@ void AppendAttribute(std::string& out, const std::string& key,
   out += "}}";
 }
 
+// One connection, kept alive between batches: Export runs on the tracer's
+// thread only (SpanExporter's contract), so the client needs no lock.
 class OtlpHttpJsonExporter final : public SpanExporter {
  public:
   OtlpHttpJsonExporter(std::string endpoint, std::string service_name)
-      : endpoint_(std::move(endpoint)), service_name_(std::move(service_name)) {
-    while (!endpoint_.empty() && endpoint_.back() == '/') endpoint_.pop_back();
+      : service_name_(std::move(service_name)),
+        client_(TrimSlashes(std::move(endpoint))) {
+    client_.set_connection_timeout(2, 0);
+    client_.set_read_timeout(5, 0);
+    client_.set_write_timeout(5, 0);
+    client_.set_keep_alive(true);
+    // A batch is written as head and body: without this, Nagle holds the
+    // body until the collector's delayed ACK (40 ms a batch on Linux).
+    client_.set_tcp_nodelay(true);
   }
 
   absl::Status Export(const std::vector<SpanData>& spans) override {
-    httplib::Client client(endpoint_);
-    client.set_connection_timeout(2, 0);
-    client.set_read_timeout(5, 0);
-    client.set_write_timeout(5, 0);
-    httplib::Result r = client.Post(
+    httplib::Result r = client_.Post(
         "/v1/traces", OtlpJson(spans, service_name_), "application/json");
     if (!r) {
       return absl::UnavailableError(absl::StrCat(
@@ -134,8 +153,13 @@ class OtlpHttpJsonExporter final : public SpanExporter {
   }
 
  private:
-  std::string endpoint_;
+  static std::string TrimSlashes(std::string endpoint) {
+    while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+    return endpoint;
+  }
+
   const std::string service_name_;
+  httplib::Client client_;
 };
 
 }  // namespace
@@ -177,7 +201,9 @@ std::string FormatTraceparent(const SpanContext& c) {
 
 std::string OtlpJson(const std::vector<SpanData>& spans,
                      std::string_view service_name) {
-  std::string out =
+  std::string out;
+  out.reserve(256 + 512 * spans.size());  // A span is 300-500 bytes.
+  out +=
       "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":"
       "\"service.name\",\"value\":{\"stringValue\":";
   AppendJsonString(out, service_name);
@@ -185,17 +211,22 @@ std::string OtlpJson(const std::vector<SpanData>& spans,
   for (size_t i = 0; i < spans.size(); ++i) {
     const SpanData& s = spans[i];
     if (i > 0) out += ',';
-    absl::StrAppend(&out, "{\"traceId\":\"", s.context.TraceIdHex(),
-                    "\",\"spanId\":\"", s.context.SpanIdHex(), "\"");
+    out += "{\"traceId\":\"";
+    AppendHex(out, s.context.trace_id);
+    out += "\",\"spanId\":\"";
+    AppendHex(out, s.context.span_id);
+    out += '"';
     if (!AllZero(s.parent_span_id)) {
-      absl::StrAppend(&out, ",\"parentSpanId\":\"", Hex(s.parent_span_id),
-                      "\"");
+      out += ",\"parentSpanId\":\"";
+      AppendHex(out, s.parent_span_id);
+      out += '"';
     }
     out += ",\"name\":";
     AppendJsonString(out, s.name);
     absl::StrAppend(&out, ",\"kind\":", static_cast<int>(s.kind),
-                    ",\"startTimeUnixNano\":\"", Nanos(s.start),
-                    "\",\"endTimeUnixNano\":\"", Nanos(s.end), "\"");
+                    ",\"startTimeUnixNano\":\"", absl::ToUnixNanos(s.start),
+                    "\",\"endTimeUnixNano\":\"", absl::ToUnixNanos(s.end),
+                    "\"");
     out += ",\"attributes\":[";
     for (size_t a = 0; a < s.attributes.size(); ++a) {
       if (a > 0) out += ',';
@@ -205,9 +236,11 @@ std::string OtlpJson(const std::vector<SpanData>& spans,
     if (!s.links.empty()) {
       out += ",\"links\":[";
       for (size_t l = 0; l < s.links.size(); ++l) {
-        absl::StrAppend(&out, l > 0 ? "," : "", "{\"traceId\":\"",
-                        s.links[l].TraceIdHex(), "\",\"spanId\":\"",
-                        s.links[l].SpanIdHex(), "\"}");
+        out += l > 0 ? ",{\"traceId\":\"" : "{\"traceId\":\"";
+        AppendHex(out, s.links[l].trace_id);
+        out += "\",\"spanId\":\"";
+        AppendHex(out, s.links[l].span_id);
+        out += "\"}";
       }
       out += "]";
     }
@@ -244,37 +277,57 @@ Span& Span::operator=(Span&& other) noexcept {
   return *this;
 }
 
+const SpanContext& Span::context() const {
+  static const SpanContext kInvalid;
+  return data_ != nullptr ? data_->context : kInvalid;
+}
+
 void Span::SetAttribute(std::string key, AttributeValue value) {
-  if (tracer_ != nullptr) {
-    data_.attributes.emplace_back(std::move(key), std::move(value));
+  if (tracer_ != nullptr && data_->context.sampled) {
+    data_->attributes.emplace_back(std::move(key), std::move(value));
   }
 }
 
 void Span::SetError(std::string message) {
-  if (tracer_ != nullptr) {
-    data_.error = true;
-    data_.status_message = std::move(message);
+  if (tracer_ != nullptr && data_->context.sampled) {
+    data_->error = true;
+    data_->status_message = std::move(message);
   }
 }
 
 void Span::AddLink(const SpanContext& context) {
-  if (tracer_ != nullptr && context.valid()) data_.links.push_back(context);
+  if (tracer_ != nullptr && data_->context.sampled && context.valid()) {
+    data_->links.push_back(context);
+  }
 }
 
 void Span::End() {
   if (tracer_ == nullptr) return;
-  data_.end = absl::Now();
+  data_->end = absl::Now();
   Tracer* tracer = std::exchange(tracer_, nullptr);
-  tracer->Enqueue(std::move(data_));
+  // The ids stay behind (arrays are copied, not moved): context() holds.
+  tracer->Enqueue(std::move(*data_));
 }
 
-ScopedSpan::ScopedSpan(const Span& span) : previous_(current_span) {
-  if (span.active()) current_span = &span.context();
+ScopedSpan::ScopedSpan(const Span& span)
+    : previous_context_(current_span), previous_tracer_(current_tracer) {
+  if (span.active()) {
+    current_span = &span.context();
+    current_tracer = span.tracer_;
+  }
 }
 
-ScopedSpan::~ScopedSpan() { current_span = previous_; }
+ScopedSpan::~ScopedSpan() {
+  current_span = previous_context_;
+  current_tracer = previous_tracer_;
+}
 
 const SpanContext* ScopedSpan::Current() { return current_span; }
+
+Span StartChildSpan(std::string_view name, SpanKind kind) {
+  if (current_tracer == nullptr) return Span();
+  return current_tracer->StartSpan(name, kind, current_span);
+}
 
 // ---- Tracer --------------------------------------------------------------
 
@@ -286,42 +339,53 @@ Tracer::~Tracer() { Shutdown(); }
 
 Span Tracer::StartSpan(std::string_view name, SpanKind kind,
                        const SpanContext* parent) {
-  Span span;
-  if (!enabled()) return span;
+  if (!enabled()) return Span();
   if (parent == nullptr || !parent->valid()) parent = ScopedSpan::Current();
-  span.tracer_ = this;
-  span.data_.name = std::string(name);
-  span.data_.kind = kind;
-  span.data_.start = absl::Now();
-  if (parent != nullptr && parent->valid()) {
-    span.data_.context.trace_id = parent->trace_id;
-    span.data_.context.sampled = parent->sampled;
-    span.data_.parent_span_id = parent->span_id;
-  } else {
-    span.data_.context.trace_id = RandomId<16>();
-  }
-  span.data_.context.span_id = RandomId<8>();
+  if (parent == nullptr || !parent->valid()) return StartRootSpan(name, kind);
+  Span span = NewSpan(name, kind);
+  span.data_->context.trace_id = parent->trace_id;
+  span.data_->context.sampled = parent->sampled;
+  span.data_->parent_span_id = parent->span_id;
   return span;
 }
 
-void Tracer::RecordSpan(
-    std::string_view name, SpanKind kind, absl::Time start, absl::Time end,
-    const SpanContext* link,
-    std::vector<std::pair<std::string, AttributeValue>> attributes,
-    std::string error) {
-  if (!enabled()) return;
-  SpanData span;
-  span.name = std::string(name);
-  span.kind = kind;
-  span.context.trace_id = RandomId<16>();
-  span.context.span_id = RandomId<8>();
-  span.start = start;
-  span.end = end;
-  span.attributes = std::move(attributes);
-  if (link != nullptr && link->valid()) span.links.push_back(*link);
-  span.error = !error.empty();
-  span.status_message = std::move(error);
-  Enqueue(std::move(span));
+Span Tracer::StartRootSpan(std::string_view name, SpanKind kind,
+                           const SpanContext* link) {
+  if (!enabled()) return Span();
+  Span span = NewSpan(name, kind);
+  SpanContext& context = span.data_->context;
+  context.trace_id = RandomId<16>();
+  if (link != nullptr && link->valid()) {
+    context.sampled = link->sampled;
+    span.AddLink(*link);
+  } else {
+    context.sampled = Sampled(context.trace_id);
+  }
+  return span;
+}
+
+Span Tracer::NewSpan(std::string_view name, SpanKind kind) {
+  Span span;
+  span.tracer_ = this;
+  span.data_ = std::make_unique<SpanData>();
+  span.data_->attributes.reserve(4);  // Most spans set two to four.
+  span.data_->name = std::string(name);
+  span.data_->kind = kind;
+  span.data_->start = absl::Now();
+  span.data_->context.span_id = RandomId<8>();
+  return span;
+}
+
+bool Tracer::Sampled(const std::array<uint8_t, 16>& trace_id) const {
+  if (options_.sample_ratio >= 1.0) return true;
+  if (options_.sample_ratio <= 0.0) return false;
+  // The id's last eight bytes are random (W3C Trace Context level 2's
+  // "random" flag describes the same bits): below ratio * 2^64 is a
+  // fair draw, and every process deciding on the same id agrees.
+  uint64_t low = 0;
+  for (size_t i = 8; i < 16; ++i) low = low << 8 | trace_id[i];
+  return static_cast<double>(low) <
+         options_.sample_ratio * 18446744073709551616.0;  // 2^64.
 }
 
 void Tracer::Enqueue(SpanData span) {

@@ -8,9 +8,16 @@
 //                                        obs::SpanKind::kServer, &parent);
 //   obs::ScopedSpan active(request);          // children find it
 //   obs::Span child = tracer.StartSpan("store.list");  // parent: active
+//   obs::Span query = obs::StartChildSpan("store.get");  // same, no tracer
 //
 // Spans end when destroyed (or at End()); ended spans are queued for the
 // exporter's thread. A full queue drops spans and counts them.
+//
+// The thread's current span (ScopedSpan) is the one piece of context that
+// travels implicitly, as in every tracing library: it carries the parent and
+// the tracer, so a decorator deep in the call graph (a store query, a cache
+// operation, an LLM call) joins the request's or the job's trace without a
+// tracer being threaded through every constructor in between.
 
 #include <array>
 #include <atomic>
@@ -99,12 +106,21 @@ struct TracerOptions {
   absl::Duration flush_interval = absl::Seconds(2);
   int max_attempts = 3;  // Per batch; then the batch is dropped.
   absl::Duration retry_backoff = absl::Milliseconds(500);
+  // Default 1: every trace. The share of new traces recorded (0 to 1),
+  // decided once per trace from its random id and inherited by every span
+  // of it, as a caller's traceparent sampled flag is: a trace is exported
+  // whole or not at all. Unrecorded spans still carry their context to
+  // children and to outgoing traceparents, and skip their attributes and
+  // export.
+  double sample_ratio = 1.0;
 };
 
 class Tracer;
+class ScopedSpan;
 
 // A span in progress. Move-only; ends when destroyed. Not thread-safe: one
-// thread works on a span at a time.
+// thread works on a span at a time. An inert span (tracing off) is two null
+// pointers: making, passing and destroying one costs next to nothing.
 class Span {
  public:
   Span() = default;
@@ -114,9 +130,11 @@ class Span {
   Span& operator=(const Span&) = delete;
   ~Span() { End(); }
 
+  // Started by a tracer and not yet ended.
   bool active() const { return tracer_ != nullptr; }
-  // Inert spans return an invalid context.
-  const SpanContext& context() const { return data_.context; }
+  // Inert spans return an invalid context. Stays valid (and the same) when
+  // the span is moved or ended, until it is destroyed.
+  const SpanContext& context() const;
 
   void SetAttribute(std::string key, AttributeValue value);
   void SetError(std::string message);
@@ -125,12 +143,18 @@ class Span {
 
  private:
   friend class Tracer;
-  Tracer* tracer_ = nullptr;
-  SpanData data_;
+  friend class ScopedSpan;
+  Tracer* tracer_ = nullptr;  // Null once ended, and for inert spans.
+  // Null for inert spans; on the heap so that the context a ScopedSpan
+  // points to survives moves.
+  std::unique_ptr<SpanData> data_;
 };
 
 // Makes `span` the calling thread's current span (the default parent of
-// spans started on it) until destroyed. Nests.
+// spans started on it, and what StartChildSpan continues) until destroyed.
+// Nests; scopes end in reverse order on the thread that made them. `span`
+// must stay where it is (not moved from) while it is current. An inert span
+// makes no span current.
 class ScopedSpan {
  public:
   explicit ScopedSpan(const Span& span);
@@ -142,8 +166,16 @@ class ScopedSpan {
   static const SpanContext* Current();
 
  private:
-  const SpanContext* previous_;
+  // What was current before this scope, restored when it ends.
+  const SpanContext* previous_context_;
+  Tracer* previous_tracer_;
 };
+
+// A child of the calling thread's current span, started by the tracer that
+// started that span. Inert — one thread-local read and a branch — when no
+// span is current: tracing is off, or the work is no part of a traced
+// request or job (a scrape's database read, a scheduler tick).
+Span StartChildSpan(std::string_view name, SpanKind kind = SpanKind::kInternal);
 
 // Thread-safe. Owns the export thread when an exporter is set.
 class Tracer {
@@ -160,13 +192,13 @@ class Tracer {
   Span StartSpan(std::string_view name, SpanKind kind = SpanKind::kInternal,
                  const SpanContext* parent = nullptr);
 
-  // Records a span that already ended (`start` to `end`), for work timed
-  // elsewhere (a job attempt): a new trace, linked to `link` when valid.
-  void RecordSpan(
-      std::string_view name, SpanKind kind, absl::Time start, absl::Time end,
-      const SpanContext* link,
-      std::vector<std::pair<std::string, AttributeValue>> attributes,
-      std::string error);
+  // A new trace's root span, whatever span is current, linked to `link`
+  // when given and valid: for work that starts a trace of its own (a job
+  // attempt) and refers to the one that caused it. Recorded when `link`
+  // was (a traced request's jobs are traced), else as sample_ratio says.
+  // Inert when tracing is off.
+  Span StartRootSpan(std::string_view name, SpanKind kind,
+                     const SpanContext* link = nullptr);
 
   // Exports what is queued, then stops the thread. Idempotent.
   void Shutdown();
@@ -176,6 +208,10 @@ class Tracer {
 
  private:
   friend class Span;
+  // An active span of a trace yet to be set (trace id, parent, sampled).
+  Span NewSpan(std::string_view name, SpanKind kind);
+  // Whether a new trace with this id is recorded (sample_ratio).
+  bool Sampled(const std::array<uint8_t, 16>& trace_id) const;
   void Enqueue(SpanData span);
   bool BatchReady() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return stopping_ || queue_.size() >= options_.max_batch;

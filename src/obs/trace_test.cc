@@ -247,5 +247,191 @@ TEST(TracerTest, AnUnreachableCollectorNeverBlocksTheCaller) {
   EXPECT_EQ(tracer.dropped(), 1000);
 }
 
+// Keeps what it is sent, in memory.
+class RecordingExporter final : public SpanExporter {
+ public:
+  absl::Status Export(const std::vector<SpanData>& spans) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    spans_.insert(spans_.end(), spans.begin(), spans.end());
+    return absl::OkStatus();
+  }
+  std::vector<SpanData> spans() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return spans_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<SpanData> spans_;
+};
+
+const SpanData* NamedData(const std::vector<SpanData>& spans,
+                          const std::string& name) {
+  for (const SpanData& s : spans) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
+TEST(StartChildSpanTest, IsInertWithoutACurrentSpan) {
+  RecordingExporter exporter;
+  TracerOptions options;
+  options.exporter = &exporter;
+  Tracer tracer(options);
+  Span orphan = StartChildSpan("store.get_message", SpanKind::kClient);
+  EXPECT_FALSE(orphan.active());
+  EXPECT_FALSE(orphan.context().valid());
+  // An inert current span makes nothing current either.
+  Tracer off(TracerOptions{});
+  Span inert = off.StartSpan("GET /");
+  ScopedSpan active(inert);
+  EXPECT_EQ(ScopedSpan::Current(), nullptr);
+  EXPECT_FALSE(StartChildSpan("cache.get").active());
+  orphan.End();
+  tracer.Shutdown();
+  EXPECT_TRUE(exporter.spans().empty());
+}
+
+TEST(StartChildSpanTest, ContinuesTheCurrentSpanWithItsTracer) {
+  RecordingExporter exporter;
+  TracerOptions options;
+  options.exporter = &exporter;
+  Tracer tracer(options);
+  SpanContext request_context;
+  {
+    Span request = tracer.StartSpan("POST /api/v1/messages", SpanKind::kServer);
+    request_context = request.context();
+    ScopedSpan active(request);
+    Span stage = StartChildSpan("pipeline.extract");
+    ASSERT_TRUE(stage.active());
+    {
+      ScopedSpan nested(stage);
+      Span call = StartChildSpan("llm.chat", SpanKind::kClient);
+      EXPECT_TRUE(call.active());
+    }
+    // Back to the request once the stage's scope ended.
+    EXPECT_EQ(ScopedSpan::Current(), &request.context());
+    StartChildSpan("store.save_analyses", SpanKind::kClient).End();
+  }
+  EXPECT_EQ(ScopedSpan::Current(), nullptr);
+  tracer.Shutdown();
+  const std::vector<SpanData> spans = exporter.spans();
+  ASSERT_EQ(spans.size(), 4u);
+  const SpanData* stage = NamedData(spans, "pipeline.extract");
+  const SpanData* call = NamedData(spans, "llm.chat");
+  const SpanData* save = NamedData(spans, "store.save_analyses");
+  ASSERT_TRUE(stage && call && save);
+  EXPECT_EQ(stage->context.trace_id, request_context.trace_id);
+  EXPECT_EQ(stage->parent_span_id, request_context.span_id);
+  EXPECT_EQ(call->parent_span_id, stage->context.span_id);
+  EXPECT_EQ(call->kind, SpanKind::kClient);
+  EXPECT_EQ(save->parent_span_id, request_context.span_id);
+}
+
+TEST(TracerTest, StartRootSpanBeginsANewTraceUnderACurrentSpan) {
+  RecordingExporter exporter;
+  TracerOptions options;
+  options.exporter = &exporter;
+  Tracer tracer(options);
+  Span request = tracer.StartSpan("POST /api/v1/messages", SpanKind::kServer);
+  ScopedSpan active(request);
+  Span job = tracer.StartRootSpan("job process_message", SpanKind::kConsumer,
+                                  &request.context());
+  EXPECT_NE(job.context().trace_id, request.context().trace_id);
+  EXPECT_FALSE(Tracer(TracerOptions{})
+                   .StartRootSpan("job x", SpanKind::kConsumer)
+                   .active());
+  // The context stays put when the span moves, and after it ends.
+  const SpanContext* where = &job.context();
+  Span moved = std::move(job);
+  EXPECT_EQ(&moved.context(), where);
+  moved.End();
+  EXPECT_FALSE(moved.active());
+  EXPECT_TRUE(moved.context().valid());
+  request.End();
+  tracer.Shutdown();
+  const std::vector<SpanData> spans = exporter.spans();
+  const SpanData* recorded = NamedData(spans, "job process_message");
+  ASSERT_NE(recorded, nullptr);
+  EXPECT_EQ(recorded->parent_span_id, (std::array<uint8_t, 8>{}));
+  ASSERT_EQ(recorded->links.size(), 1u);
+  EXPECT_EQ(recorded->links[0].span_id, request.context().span_id);
+}
+
+TEST(TracerTest, SamplesWholeTracesAtTheConfiguredRatio) {
+  RecordingExporter exporter;
+  TracerOptions options;
+  options.exporter = &exporter;
+  options.sample_ratio = 0.0;
+  Tracer tracer(options);
+  SpanContext unrecorded;
+  {
+    Span request = tracer.StartSpan("GET /", SpanKind::kServer);
+    unrecorded = request.context();
+    // Unrecorded, yet a context to hand on, flagged so.
+    EXPECT_TRUE(request.active());
+    EXPECT_TRUE(unrecorded.valid());
+    EXPECT_FALSE(unrecorded.sampled);
+    EXPECT_TRUE(FormatTraceparent(unrecorded).ends_with("-00"));
+    ScopedSpan active(request);
+    Span child = StartChildSpan("store.get_message");
+    EXPECT_EQ(child.context().trace_id, unrecorded.trace_id);
+    EXPECT_FALSE(child.context().sampled);
+    child.SetAttribute("db.system", std::string("sqlite"));
+  }
+  // A caller's sampled traceparent wins over the ratio, and so does the
+  // link of a root span (a traced request's job).
+  const SpanContext caller = *ParseTraceparent(
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  tracer.StartSpan("GET /traced", SpanKind::kServer, &caller).End();
+  tracer.StartRootSpan("job traced", SpanKind::kConsumer, &caller).End();
+  tracer.StartRootSpan("job untraced", SpanKind::kConsumer, &unrecorded).End();
+  tracer.Shutdown();
+  std::vector<std::string> names;
+  for (const SpanData& s : exporter.spans()) names.push_back(s.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"GET /traced", "job traced"}));
+
+  // Half of many traces, give or take (ids are random).
+  RecordingExporter half_exporter;
+  TracerOptions half = options;
+  half.exporter = &half_exporter;
+  half.sample_ratio = 0.5;
+  half.max_queue = 10'000;
+  Tracer half_tracer(half);
+  for (int i = 0; i < 4000; ++i) half_tracer.StartSpan("t").End();
+  half_tracer.Shutdown();
+  EXPECT_GT(half_exporter.spans().size(), 1600u);
+  EXPECT_LT(half_exporter.spans().size(), 2400u);
+}
+
+TEST(OtlpJsonTest, EscapesTextAndWritesIdsAndTimes) {
+  SpanData span;
+  span.name = "say \"hi\"\\now\n\x01ok";
+  span.context = *ParseTraceparent(
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  span.parent_span_id = {1, 2, 3, 4, 5, 6, 7, 0xff};
+  span.start = absl::FromUnixNanos(1'700'000'000'123'456'789);
+  span.end = span.start + absl::Nanoseconds(5);
+  span.attributes.emplace_back("note", std::string("tab\there \"q\""));
+  span.links.push_back(span.context);
+  const nlohmann::json body =
+      nlohmann::json::parse(OtlpJson({span, span}, "lia \"test\""));
+  EXPECT_EQ(body["resourceSpans"][0]["resource"]["attributes"][0]["value"]
+                ["stringValue"],
+            "lia \"test\"");
+  const nlohmann::json& spans =
+      body["resourceSpans"][0]["scopeSpans"][0]["spans"];
+  ASSERT_EQ(spans.size(), 2u);
+  const nlohmann::json& s = spans[1];
+  EXPECT_EQ(s["name"], span.name);
+  EXPECT_EQ(s["traceId"], "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(s["spanId"], "00f067aa0ba902b7");
+  EXPECT_EQ(s["parentSpanId"], "01020304050607ff");
+  EXPECT_EQ(s["startTimeUnixNano"], "1700000000123456789");
+  EXPECT_EQ(s["endTimeUnixNano"], "1700000000123456794");
+  EXPECT_EQ(s["attributes"][0]["value"]["stringValue"], "tab\there \"q\"");
+  EXPECT_EQ(s["links"][0]["spanId"], "00f067aa0ba902b7");
+}
+
 }  // namespace
 }  // namespace lia::obs

@@ -133,6 +133,28 @@ absl::StatusOr<std::unique_ptr<ServiceMetrics>> ServiceMetrics::Create(
               out.Add({"evict", "ok"}, static_cast<double>(st.evictions));
             }));
     s->callbacks.push_back(operations);
+    // A remote cache's trouble (Redis): calls that failed, and calls that
+    // skipped it while it was marked down. Both answer uncached.
+    LIA_ASSIGN_OR_RETURN(
+        obs::CallbackFamily * errors,
+        registry.AddCallbackCounter(
+            "cache_errors_total",
+            "Cache backend failures (timeouts, refused connections, protocol "
+            "errors); the request was served uncached.",
+            {}, [cache](obs::SampleWriter& out) {
+              out.Add({}, static_cast<double>(cache->stats().errors));
+            }));
+    s->callbacks.push_back(errors);
+    LIA_ASSIGN_OR_RETURN(
+        obs::CallbackFamily * bypassed,
+        registry.AddCallbackCounter(
+            "cache_bypassed_total",
+            "Cache calls answered without the backend while it was marked "
+            "down (or its connections were all busy).",
+            {}, [cache](obs::SampleWriter& out) {
+              out.Add({}, static_cast<double>(cache->stats().bypassed));
+            }));
+    s->callbacks.push_back(bypassed);
     LIA_ASSIGN_OR_RETURN(
         obs::CallbackFamily * hit_rate,
         registry.AddCallbackGauge(

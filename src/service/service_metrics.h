@@ -25,10 +25,12 @@
 //                                              since start, 0 before any get.
 //   cache_size_bytes                           gauge: keys + values held.
 //
-// The tier label takes the wire names ("HIGH_PRIORITY"...). The pipeline
-// does not time its stages, so pipeline_execution_time_seconds{stage} is not
-// exported. The counters count this process's work since it started; the
-// gauges read the shared store and this process's cache.
+// The tier label takes the wire names ("HIGH_PRIORITY"...). Stage times
+// (pipeline_execution_time_seconds{stage}) come from the pipeline's observer
+// (service/instrumented_pipeline.h), database times from the store's
+// decorator (service/instrumented_store.h). The counters count this
+// process's work since it started; the gauges read the shared store and this
+// process's cache.
 
 #include <memory>
 #include <string>

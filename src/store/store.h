@@ -1,8 +1,9 @@
 #pragma once
 
 // The repository of messages, opportunities, responses and API tokens
-// (DESIGN §5). One interface, implemented on SQLite (store/sqlite) and later
-// PostgreSQL; handlers and services never see SQL.
+// (DESIGN §5). One interface, implemented on SQLite (store/sqlite) and
+// PostgreSQL (store/postgres, opened through postgres.h); handlers and
+// services never see SQL.
 
 #include <cstdint>
 #include <functional>
