@@ -43,6 +43,18 @@ struct JobFilter {
 // Number of jobs per (state wire name, type).
 using JobCounts = std::map<std::pair<std::string, std::string>, int64_t>;
 
+// The checks every JobQueue implementation makes before it writes, so
+// both databases refuse the same input with the same words.
+inline constexpr int kMaxLeaseBatch = 256;    // Jobs per LeaseBatch.
+inline constexpr int kMaxTypesPerLease = 64;  // Types one lease may ask for.
+// InvalidArgument for a job Enqueue refuses: no type, max_attempts < 1, a
+// payload that is not JSON.
+absl::Status ValidateNewJob(const NewJob& job);
+// InvalidArgument for a LeaseBatch that asks for nothing sensible.
+absl::Status ValidateLeaseRequest(const std::string& owner,
+                                  const std::vector<std::string>& types,
+                                  absl::Duration lease_duration, int max_jobs);
+
 // A registration made with JobQueue::SubscribeToWork; destroying it ends
 // the calls (see there).
 class WorkSubscription {

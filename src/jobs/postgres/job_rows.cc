@@ -110,19 +110,6 @@ absl::StatusOr<Job> ReadJob(const pqxx::row& row) {
   return j;
 }
 
-absl::Status ValidateNewJob(const jobs::NewJob& job) {
-  if (job.type.empty()) return absl::InvalidArgumentError("job type is empty");
-  if (job.max_attempts < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("max_attempts must be >= 1, got ", job.max_attempts));
-  }
-  if (!nlohmann::json::accept(job.payload)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("payload of a ", job.type, " job is not JSON"));
-  }
-  return absl::OkStatus();
-}
-
 std::string StorableText(std::string_view text, size_t max_bytes) {
   std::string out;
   out.reserve(std::min(text.size(), max_bytes));

@@ -35,9 +35,8 @@ std::string TimestampParam(absl::Time t);
 // Pool::Transact turns them into statuses).
 absl::StatusOr<jobs::Job> ReadJob(const pqxx::row& row);
 
-// InvalidArgument for a job Enqueue refuses: no type, max_attempts < 1,
-// a payload that is not JSON.
-absl::Status ValidateNewJob(const jobs::NewJob& job);
+// One definition for both databases (jobs/job_queue.h).
+using jobs::ValidateNewJob;
 
 // Makes `text` storable as PostgreSQL text: at most `max_bytes` bytes (cut
 // on a character boundary, then "..."), bytes that are not UTF-8 and NULs

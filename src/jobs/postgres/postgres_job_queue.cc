@@ -43,8 +43,6 @@ using postgres_internal::TimestampParam;
 
 constexpr int64_t kMaxListLimit = 500;
 constexpr size_t kMaxErrorLength = 2000;
-constexpr int kMaxTypesPerLease = 64;
-constexpr int kMaxLeaseBatch = 256;
 // PostgreSQL truncates longer names; pg_stat_activity shows the rest.
 constexpr size_t kMaxApplicationName = 63;
 
@@ -302,18 +300,8 @@ absl::StatusOr<std::optional<Job>> PostgresJobQueue::Lease(
 absl::StatusOr<std::vector<Job>> PostgresJobQueue::LeaseBatch(
     const std::string& owner, const std::vector<std::string>& types,
     absl::Duration lease_duration, int max_jobs) {
-  if (max_jobs < 1 || max_jobs > kMaxLeaseBatch) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("max_jobs must be 1..", kMaxLeaseBatch));
-  }
-  if (owner.empty()) return absl::InvalidArgumentError("lease owner is empty");
-  if (lease_duration <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("lease duration must be positive");
-  }
-  if (types.size() > kMaxTypesPerLease) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("at most ", kMaxTypesPerLease, " types per lease"));
-  }
+  LIA_RETURN_IF_ERROR(
+      jobs::ValidateLeaseRequest(owner, types, lease_duration, max_jobs));
   const std::string type_array = postgres_internal::ArrayParam(types);
   return pool_->Transact<std::vector<Job>>(
       "lease jobs", [&](pqxx::work& tx) -> absl::StatusOr<std::vector<Job>> {

@@ -77,19 +77,6 @@ absl::StatusOr<std::optional<Job>> StepOneJob(SQLite::Statement& st) {
   return *std::move(job);
 }
 
-absl::Status ValidateNewJob(const jobs::NewJob& job) {
-  if (job.type.empty()) return absl::InvalidArgumentError("job type is empty");
-  if (job.max_attempts < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("max_attempts must be >= 1, got ", job.max_attempts));
-  }
-  if (!nlohmann::json::accept(job.payload)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("payload of a ", job.type, " job is not JSON"));
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<Job> InsertJob(StatementCache& statements, SQLite::Database& db,
                               const jobs::NewJob& job,
                               const std::string& now_text, absl::Time now) {

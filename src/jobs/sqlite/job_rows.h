@@ -38,9 +38,8 @@ absl::StatusOr<jobs::Job> ReadJob(const SQLite::Statement& st);
 // statement is left in progress when the transaction commits.
 absl::StatusOr<std::optional<jobs::Job>> StepOneJob(SQLite::Statement& st);
 
-// InvalidArgument for a job Enqueue refuses: no type, max_attempts < 1,
-// a payload that is not JSON.
-absl::Status ValidateNewJob(const jobs::NewJob& job);
+// One definition for both databases (jobs/job_queue.h).
+using jobs::ValidateNewJob;
 
 // JobQueue::Enqueue inside the caller's IMMEDIATE transaction, for a job
 // ValidateNewJob accepted: returns the live job holding its idempotency key

@@ -42,8 +42,6 @@ using jobs::NewJob;
 
 constexpr int64_t kMaxListLimit = 500;
 constexpr size_t kMaxErrorLength = 2000;
-constexpr int kMaxTypesPerLease = 64;
-constexpr int kMaxLeaseBatch = 256;
 
 // Rows: shared with the schedule store (jobs/sqlite/job_rows.h).
 using sqlite_internal::kJobColumns;
@@ -198,18 +196,8 @@ absl::StatusOr<std::optional<Job>> SqliteJobQueue::Lease(
 absl::StatusOr<std::vector<Job>> SqliteJobQueue::LeaseBatch(
     const std::string& owner, const std::vector<std::string>& types,
     absl::Duration lease_duration, int max_jobs) {
-  if (max_jobs < 1 || max_jobs > kMaxLeaseBatch) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("max_jobs must be 1..", kMaxLeaseBatch));
-  }
-  if (owner.empty()) return absl::InvalidArgumentError("lease owner is empty");
-  if (lease_duration <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("lease duration must be positive");
-  }
-  if (types.size() > kMaxTypesPerLease) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("at most ", kMaxTypesPerLease, " types per lease"));
-  }
+  LIA_RETURN_IF_ERROR(
+      jobs::ValidateLeaseRequest(owner, types, lease_duration, max_jobs));
   // ?1 is now; ?2.. the types, shared by both arms.
   std::string type_filter;
   if (!types.empty()) {

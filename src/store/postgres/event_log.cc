@@ -22,6 +22,7 @@
 #include "core/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "store/event_log.h"
+#include "store/internal/event_validation.h"
 #include "store/internal/time.h"
 #include "store/postgres.h"
 #include "store/postgres/pool.h"
@@ -33,7 +34,6 @@ namespace {
 using postgres::Pool;
 
 constexpr int kMaxAfterLimit = 1000;
-constexpr size_t kMaxTypeLength = 64;
 
 constexpr char kLockAppends[] = "events_lock_appends";
 constexpr char kInsertEvent[] = "events_insert";
@@ -64,25 +64,7 @@ void PrepareStatements(Pool& pool) {
   pool.Prepare(kDeleteAllEvents, "DELETE FROM events");
 }
 
-// Types go into SSE "event:" lines and metric labels: no spaces, no line
-// breaks, no surprises.
-absl::Status ValidateEvent(const std::string& type, const std::string& data) {
-  bool type_ok = !type.empty() && type.size() <= kMaxTypeLength;
-  for (char c : type) {
-    type_ok = type_ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                          c == '.' || c == '_' || c == '-');
-  }
-  if (!type_ok) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("event type \"", type.substr(0, kMaxTypeLength),
-                     "\" is not 1..64 characters of a-z, 0-9, '.', '_', '-'"));
-  }
-  if (!nlohmann::json::accept(data)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("data of a ", type, " event is not JSON"));
-  }
-  return absl::OkStatus();
-}
+using internal::ValidateEvent;
 
 absl::StatusOr<Event> ReadEvent(const pqxx::row& row) {
   Event e;

@@ -24,6 +24,7 @@
 #include "absl/time/time.h"
 #include "core/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "store/internal/event_validation.h"
 #include "store/internal/time.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/sqlite_errors.h"
@@ -33,27 +34,8 @@ namespace lia::store {
 namespace {
 
 constexpr int kMaxAfterLimit = 1000;
-constexpr size_t kMaxTypeLength = 64;
 
-// Types go into SSE "event:" lines and metric labels: no spaces, no line
-// breaks, no surprises.
-absl::Status ValidateEvent(const std::string& type, const std::string& data) {
-  bool type_ok = !type.empty() && type.size() <= kMaxTypeLength;
-  for (char c : type) {
-    type_ok = type_ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                          c == '.' || c == '_' || c == '-');
-  }
-  if (!type_ok) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("event type \"", type.substr(0, kMaxTypeLength),
-                     "\" is not 1..64 characters of a-z, 0-9, '.', '_', '-'"));
-  }
-  if (!nlohmann::json::accept(data)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("data of a ", type, " event is not JSON"));
-  }
-  return absl::OkStatus();
-}
+using internal::ValidateEvent;
 
 absl::StatusOr<Event> ReadEvent(const SQLite::Statement& st) {
   Event e;
