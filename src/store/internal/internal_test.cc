@@ -1,7 +1,11 @@
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "store/internal/cursor.h"
+#include "store/internal/event_validation.h"
+#include "store/internal/rows.h"
 #include "store/internal/text_hash.h"
 #include "store/internal/time.h"
 
@@ -75,6 +79,77 @@ TEST(CursorTest, RejectsForgedOrDamagedCursors) {
     EXPECT_EQ(DecodeCursor(bad).status().code(),
               absl::StatusCode::kInvalidArgument)
         << bad;
+  }
+}
+
+TEST(RowsTest, AThreadRoundTripsThroughItsStoredText) {
+  std::vector<core::ThreadEntry> thread(2);
+  thread[0].from = core::Speaker::kRecruiter;
+  thread[0].text = "Hola \xff";  // Invalid UTF-8 is replaced, not thrown.
+  thread[0].sent_at = "2026-11-29T10:00:00Z";
+  thread[1].from = core::Speaker::kCandidate;
+  thread[1].text = "Hi";
+  absl::StatusOr<std::vector<core::ThreadEntry>> back =
+      ThreadFromJson(7, ThreadToJson(thread));
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_EQ(back->size(), 2u);
+  EXPECT_EQ((*back)[0].from, core::Speaker::kRecruiter);
+  EXPECT_EQ((*back)[0].text, "Hola \xef\xbf\xbd");
+  EXPECT_EQ((*back)[0].sent_at, "2026-11-29T10:00:00Z");
+  EXPECT_EQ((*back)[1].from, core::Speaker::kCandidate);
+}
+
+TEST(RowsTest, ACorruptThreadIsDataLossNeverAnException) {
+  for (const char* bad :
+       {"not json", "{}", "[1]", "[{\"from\": 5}]", "[{\"from\": \"alien\"}]",
+        "[{\"from\": \"recruiter\", \"text\": []}]"}) {
+    absl::StatusOr<std::vector<core::ThreadEntry>> thread =
+        ThreadFromJson(7, bad);
+    EXPECT_EQ(thread.status().code(), absl::StatusCode::kDataLoss) << bad;
+    EXPECT_NE(std::string(thread.status().message()).find("stored message 7"),
+              std::string::npos)
+        << thread.status();
+  }
+}
+
+TEST(RowsTest, DecodingRefusesUnknownWireNames) {
+  OpportunityColumns c;
+  c.id = 3;
+  c.analysis_json = "{}";
+  c.status = "new";
+  c.processing_status = "completed";
+  ASSERT_TRUE(DecodeOpportunity(c).ok());
+  c.status = "pondering";
+  EXPECT_EQ(DecodeOpportunity(c).status().code(), absl::StatusCode::kDataLoss);
+  c.status = "new";
+  c.manual_tier = "SUPREME";
+  EXPECT_EQ(DecodeOpportunity(c).status().code(), absl::StatusCode::kDataLoss);
+  c.manual_tier.reset();
+  c.analysis_json = "[not json";
+  EXPECT_EQ(DecodeOpportunity(c).status().code(), absl::StatusCode::kDataLoss);
+  ResponseColumns r;
+  r.id = 4;
+  r.status = "maybe";
+  r.kind = "decline";
+  r.language = "en";
+  absl::StatusOr<Response> response = DecodeResponse(r);
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(std::string(response.status().message()).find("stored response 4"),
+            std::string::npos);
+}
+
+TEST(EventValidationTest, AcceptsWireTypesAndJsonOnly) {
+  EXPECT_TRUE(ValidateEvent("opportunity.created", "{\"id\":1}").ok());
+  for (const auto& [type, data] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"", "{}"},
+           {"Opportunity.Created", "{}"},
+           {"a b", "{}"},
+           {std::string(65, 'a'), "{}"},
+           {"job.failed", "{not json"}}) {
+    EXPECT_EQ(ValidateEvent(type, data).code(),
+              absl::StatusCode::kInvalidArgument)
+        << type;
   }
 }
 

@@ -16,6 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "core/types.h"
 #include "nlohmann/json_fwd.hpp"
+#include "store/internal/rows.h"
 #include "store/postgres/pool.h"
 #include "store/store.h"
 
@@ -47,13 +48,12 @@ std::string Text(const pqxx::field& field);
 // replaced.
 std::string Dump(const nlohmann::json& json);
 
-std::string ThreadToJson(const std::vector<core::ThreadEntry>& thread);
-absl::StatusOr<std::vector<core::ThreadEntry>> ThreadFromJson(
-    int64_t message_id, const std::string& text);
+// Shared with the SQLite store (store/internal/rows.h).
+using internal::Corrupt;
+using internal::ThreadFromJson;
+using internal::ThreadToJson;
 
 // A text[] literal of the values ({"a","b\"c"}): for `$1::text[]`.
 std::string TextArrayLiteral(const std::vector<std::string>& values);
-
-absl::Status Corrupt(absl::string_view what, int64_t id, absl::string_view why);
 
 }  // namespace lia::store::postgres_internal

@@ -28,6 +28,7 @@
 #include "nlohmann/json.hpp"
 #include "sqlite3.h"
 #include "store/internal/cursor.h"
+#include "store/internal/rows.h"
 #include "store/internal/text_hash.h"
 #include "store/internal/time.h"
 #include "store/sqlite/connection.h"
@@ -191,43 +192,25 @@ absl::StatusOr<int> Migrate(SQLite::Database& db,
 // ---------------------------------------------------------------------------
 // Rows to values.
 
-absl::Status Corrupt(absl::string_view what, int64_t id,
-                     absl::string_view why) {
-  return absl::DataLossError(
-      absl::StrCat("stored ", what, " ", id, " is unreadable: ", why));
-}
+using internal::Corrupt;
 
 // Reads a row selected with kOpportunityColumns.
 absl::StatusOr<Opportunity> ReadOpportunity(const SQLite::Statement& st) {
-  Opportunity o;
-  o.id = st.getColumn(0).getInt64();
-  o.message_id = st.getColumn(1).getInt64();
-  o.conversation_id = Text(st, 2);
-  o.recruiter_name = Text(st, 3);
-  o.raw_message = Text(st, 4);
-  absl::StatusOr<nlohmann::json> json = core::ParseJson(Text(st, 5));
-  if (!json.ok()) return Corrupt("opportunity", o.id, json.status().message());
-  absl::StatusOr<core::Analysis> analysis = core::AnalysisFromJson(*json);
-  if (!analysis.ok()) {
-    return Corrupt("opportunity", o.id, analysis.status().message());
-  }
-  o.analysis = *std::move(analysis);
-  if (!st.getColumn(6).isNull()) {
-    std::optional<core::Tier> tier = core::ParseTier(Text(st, 6));
-    if (!tier) return Corrupt("opportunity", o.id, "manual_tier");
-    o.manual_tier = tier;
-  }
-  std::optional<OpportunityStatus> status = ParseOpportunityStatus(Text(st, 7));
-  std::optional<ProcessingStatus> processing =
-      ParseProcessingStatus(Text(st, 8));
-  if (!status || !processing) return Corrupt("opportunity", o.id, "status");
-  o.status = *status;
-  o.processing_status = *processing;
-  o.notes = Text(st, 9);
-  o.profile_version = st.getColumn(10).getInt64();
-  o.created_at = Text(st, 11);
-  o.updated_at = Text(st, 12);
-  return o;
+  internal::OpportunityColumns c;
+  c.id = st.getColumn(0).getInt64();
+  c.message_id = st.getColumn(1).getInt64();
+  c.conversation_id = Text(st, 2);
+  c.recruiter_name = Text(st, 3);
+  c.raw_message = Text(st, 4);
+  c.analysis_json = Text(st, 5);
+  if (!st.getColumn(6).isNull()) c.manual_tier = Text(st, 6);
+  c.status = Text(st, 7);
+  c.processing_status = Text(st, 8);
+  c.notes = Text(st, 9);
+  c.profile_version = st.getColumn(10).getInt64();
+  c.created_at = Text(st, 11);
+  c.updated_at = Text(st, 12);
+  return internal::DecodeOpportunity(std::move(c));
 }
 
 constexpr char kResponseColumns[] =
@@ -235,23 +218,17 @@ constexpr char kResponseColumns[] =
     "created_at, updated_at";
 
 absl::StatusOr<Response> ReadResponse(const SQLite::Statement& st) {
-  Response r;
-  r.id = st.getColumn(0).getInt64();
-  r.opportunity_id = st.getColumn(1).getInt64();
-  std::optional<ResponseStatus> status = ParseResponseStatus(Text(st, 2));
-  std::optional<core::ReplyKind> kind = core::ParseReplyKind(Text(st, 3));
-  std::optional<core::Language> language = core::ParseLanguage(Text(st, 4));
-  if (!status || !kind || !language) {
-    return Corrupt("response", r.id, "status, kind or language");
-  }
-  r.status = *status;
-  r.kind = *kind;
-  r.language = *language;
-  r.draft_text = Text(st, 5);
-  r.final_text = Text(st, 6);
-  r.created_at = Text(st, 7);
-  r.updated_at = Text(st, 8);
-  return r;
+  internal::ResponseColumns c;
+  c.id = st.getColumn(0).getInt64();
+  c.opportunity_id = st.getColumn(1).getInt64();
+  c.status = Text(st, 2);
+  c.kind = Text(st, 3);
+  c.language = Text(st, 4);
+  c.draft_text = Text(st, 5);
+  c.final_text = Text(st, 6);
+  c.created_at = Text(st, 7);
+  c.updated_at = Text(st, 8);
+  return internal::DecodeResponse(std::move(c));
 }
 
 absl::StatusOr<Opportunity> LoadOpportunity(SQLite::Database& db, int64_t id) {
@@ -310,36 +287,8 @@ absl::Status ValidateMessage(const core::Message& m) {
   return absl::OkStatus();
 }
 
-nlohmann::json ThreadToJson(const std::vector<core::ThreadEntry>& thread) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const core::ThreadEntry& e : thread) {
-    out.push_back({{"from", core::ToString(e.from)},
-                   {"text", e.text},
-                   {"sent_at", e.sent_at}});
-  }
-  return out;
-}
-
-absl::StatusOr<std::vector<core::ThreadEntry>> ThreadFromJson(
-    int64_t message_id, const std::string& text) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_array()) {
-    return Corrupt("message", message_id, "thread_json");
-  }
-  std::vector<core::ThreadEntry> thread;
-  for (const nlohmann::json& e : j) {
-    if (!e.is_object()) return Corrupt("message", message_id, "thread_json");
-    core::ThreadEntry entry;
-    std::optional<core::Speaker> from =
-        core::ParseSpeaker(e.value("from", std::string()));
-    if (!from) return Corrupt("message", message_id, "thread speaker");
-    entry.from = *from;
-    entry.text = e.value("text", std::string());
-    entry.sent_at = e.value("sent_at", std::string());
-    thread.push_back(std::move(entry));
-  }
-  return thread;
-}
+using internal::ThreadFromJson;
+using internal::ThreadToJson;
 
 // Stores one message unless it is already there. Runs inside the caller's
 // transaction, so a batch sees its own earlier rows.
@@ -394,7 +343,7 @@ IngestOutcome InsertOne(SQLite::Database& db, const core::Message& m,
   insert.bind(6, m.text);
   insert.bind(7, hash);
   insert.bind(8, sent_at);
-  insert.bind(9, Dump(ThreadToJson(m.thread)));
+  insert.bind(9, ThreadToJson(m.thread));
   insert.bind(10, now);
   insert.exec();
   const int64_t id = db.getLastInsertRowid();
