@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "jobs/clock.h"
 #include "jobs/cron.h"
+#include "jobs/job_queue.h"
 
 namespace lia::jobs {
 namespace {
@@ -73,6 +74,34 @@ absl::Status ValidateScheduleSpecs(const std::vector<ScheduleSpec>& specs) {
     }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ConfiguredSchedule>> ConfigureSchedules(
+    const std::vector<ScheduleSpec>& specs, absl::Time now) {
+  if (absl::Status valid = ValidateScheduleSpecs(specs); !valid.ok()) {
+    return valid;
+  }
+  std::vector<ConfiguredSchedule> configured;
+  configured.reserve(specs.size());
+  for (const ScheduleSpec& spec : specs) {
+    NewJob job;
+    job.type = spec.job_type;
+    job.payload = spec.payload;
+    if (absl::Status valid = ValidateNewJob(job); !valid.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("schedule \"", spec.name, "\": ", valid.message()));
+    }
+    absl::StatusOr<CronExpression> cron = CronExpression::Parse(spec.cron);
+    if (!cron.ok()) return cron.status();
+    std::optional<absl::Time> first_tick;
+    if (spec.enabled) {
+      absl::StatusOr<absl::Time> next = cron->Next(now);
+      if (!next.ok()) return next.status();
+      first_tick = *next;
+    }
+    configured.push_back({&spec, *std::move(cron), first_tick});
+  }
+  return configured;
 }
 
 Scheduler::Scheduler(ScheduleStore& store, Clock& clock,

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "jobs/cron.h"
 #include "jobs/job.h"
 
 namespace lia::jobs {
@@ -106,6 +107,20 @@ std::string ScheduleJobKey(const std::string& name, absl::Time tick);
 // unique, job type present, cron parses. InvalidArgument naming the
 // schedule. (The payload's JSON is checked by the store, as the queue does.)
 absl::Status ValidateScheduleSpecs(const std::vector<ScheduleSpec>& specs);
+
+// A spec as ScheduleStore::Sync applies it, checked and parsed.
+struct ConfiguredSchedule {
+  const ScheduleSpec* spec;  // Into the vector given; not owned.
+  CronExpression cron;
+  // The first tick after `now`; nullopt while disabled. Only a schedule
+  // created, re-timed or enabled again uses it.
+  std::optional<absl::Time> first_tick;
+};
+// ValidateScheduleSpecs, each spec's job as the queue would check it
+// (ValidateNewJob, errors naming the schedule), its cron parsed and its
+// first tick after `now`: all a store computes before its transaction.
+absl::StatusOr<std::vector<ConfiguredSchedule>> ConfigureSchedules(
+    const std::vector<ScheduleSpec>& specs, absl::Time now);
 
 struct SchedulerOptions {
   // Default 1 s. How often (real time) the scheduler claims due schedules;

@@ -120,10 +120,7 @@ absl::StatusOr<Schedule> ReadSchedule(const pqxx::row& row) {
 }
 
 // A spec checked and with its cron parsed.
-struct Configured {
-  const ScheduleSpec* spec;
-  jobs::CronExpression cron;
-};
+using Configured = jobs::ConfiguredSchedule;
 
 // A stored row as Sync compares it, unparsed, so that a row it cannot read
 // is simply rewritten from the configuration. next_run_at is the server's
@@ -156,34 +153,14 @@ class PostgresScheduleStore final : public jobs::ScheduleStore {
 
 absl::Status PostgresScheduleStore::Sync(const std::vector<ScheduleSpec>& specs,
                                          absl::Time now) {
-  LIA_RETURN_IF_ERROR(jobs::ValidateScheduleSpecs(specs));
-  std::vector<Configured> configured;
-  configured.reserve(specs.size());
-  for (const ScheduleSpec& spec : specs) {
-    jobs::NewJob job;
-    job.type = spec.job_type;
-    job.payload = spec.payload;
-    absl::Status valid = postgres_internal::ValidateNewJob(job);
-    if (!valid.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("schedule \"", spec.name, "\": ", valid.message()));
-    }
-    LIA_ASSIGN_OR_RETURN(jobs::CronExpression cron,
-                         jobs::CronExpression::Parse(spec.cron));
-    configured.push_back({&spec, std::move(cron)});
-  }
-  // The first tick after now of every enabled schedule, computed before
-  // the transaction: only a schedule created, re-timed or enabled again
-  // uses it.
+  LIA_ASSIGN_OR_RETURN(std::vector<Configured> configured,
+                       jobs::ConfigureSchedules(specs, now));
   std::vector<std::optional<std::string>> first_ticks;
   first_ticks.reserve(configured.size());
   for (const Configured& c : configured) {
-    if (!c.spec->enabled) {
-      first_ticks.emplace_back(std::nullopt);
-      continue;
-    }
-    LIA_ASSIGN_OR_RETURN(absl::Time next, c.cron.Next(now));
-    first_ticks.emplace_back(TimestampParam(next));
+    first_ticks.push_back(
+        c.first_tick ? std::optional<std::string>(TimestampParam(*c.first_tick))
+                     : std::nullopt);
   }
 
   return pool_->TransactStatus(

@@ -84,10 +84,7 @@ absl::StatusOr<Schedule> ReadSchedule(const SQLite::Statement& st) {
 }
 
 // A spec checked and with its cron parsed.
-struct Configured {
-  const ScheduleSpec* spec;
-  jobs::CronExpression cron;
-};
+using Configured = jobs::ConfiguredSchedule;
 
 // A stored row as Sync compares it: text, unparsed, so that a row it cannot
 // read is simply rewritten from the configuration.
@@ -138,34 +135,14 @@ class SqliteScheduleStore final : public jobs::ScheduleStore {
 
 absl::Status SqliteScheduleStore::Sync(const std::vector<ScheduleSpec>& specs,
                                        absl::Time now) {
-  LIA_RETURN_IF_ERROR(jobs::ValidateScheduleSpecs(specs));
-  std::vector<Configured> configured;
-  configured.reserve(specs.size());
-  for (const ScheduleSpec& spec : specs) {
-    jobs::NewJob job;
-    job.type = spec.job_type;
-    job.payload = spec.payload;
-    absl::Status valid = sqlite_internal::ValidateNewJob(job);
-    if (!valid.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("schedule \"", spec.name, "\": ", valid.message()));
-    }
-    LIA_ASSIGN_OR_RETURN(jobs::CronExpression cron,
-                         jobs::CronExpression::Parse(spec.cron));
-    configured.push_back({&spec, std::move(cron)});
-  }
-  // The first tick after now of every enabled schedule, computed before
-  // the transaction: only a schedule created, re-timed or enabled again
-  // uses it.
+  LIA_ASSIGN_OR_RETURN(std::vector<Configured> configured,
+                       jobs::ConfigureSchedules(specs, now));
   std::vector<std::optional<std::string>> first_ticks;
   first_ticks.reserve(configured.size());
   for (const Configured& c : configured) {
-    if (!c.spec->enabled) {
-      first_ticks.emplace_back(std::nullopt);
-      continue;
-    }
-    LIA_ASSIGN_OR_RETURN(absl::Time next, c.cron.Next(now));
-    first_ticks.emplace_back(internal::FormatUtc(next));
+    first_ticks.push_back(c.first_tick ? std::optional<std::string>(
+                                             internal::FormatUtc(*c.first_tick))
+                                       : std::nullopt);
   }
 
   return Run([&](SQLite::Database& db) -> absl::Status {
