@@ -138,6 +138,17 @@ TEST(RowsTest, DecodingRefusesUnknownWireNames) {
             std::string::npos);
 }
 
+TEST(RowsTest, AnEventWithABadTimestampIsDataLoss) {
+  absl::StatusOr<Event> event =
+      DecodeEvent(9, "job.failed", "{}", "2026-11-29T10:00:00.123Z");
+  ASSERT_TRUE(event.ok()) << event.status();
+  EXPECT_EQ(event->created_at, absl::FromUnixMillis(1795946400123));
+  absl::StatusOr<Event> bad = DecodeEvent(9, "job.failed", "{}", "yesterday");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(std::string(bad.status().message()).find("stored event 9"),
+            std::string::npos);
+}
+
 TEST(EventValidationTest, AcceptsWireTypesAndJsonOnly) {
   EXPECT_TRUE(ValidateEvent("opportunity.created", "{\"id\":1}").ok());
   for (const auto& [type, data] :

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "core/json.h"
 #include "nlohmann/json.hpp"
 
@@ -67,6 +68,22 @@ absl::StatusOr<Response> DecodeResponse(ResponseColumns c) {
   r.created_at = std::move(c.created_at);
   r.updated_at = std::move(c.updated_at);
   return r;
+}
+
+absl::StatusOr<Event> DecodeEvent(int64_t id, std::string type,
+                                  std::string data,
+                                  const std::string& created_at) {
+  Event e;
+  e.id = id;
+  e.type = std::move(type);
+  e.data = std::move(data);
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, created_at, &e.created_at, &err)) {
+    return absl::DataLossError(absl::StrCat("stored event ", e.id,
+                                            " has a bad timestamp \"",
+                                            created_at, "\": ", err));
+  }
+  return e;
 }
 
 std::string ThreadToJson(const std::vector<core::ThreadEntry>& thread) {

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/types.h"
+#include "store/event_log.h"
 #include "store/store.h"
 
 namespace lia::store::internal {
@@ -52,6 +53,11 @@ struct ResponseColumns {
   std::string updated_at;
 };
 absl::StatusOr<Response> DecodeResponse(ResponseColumns columns);
+
+// An event row; `created_at` RFC 3339 as stored (DataLoss when it is not).
+absl::StatusOr<Event> DecodeEvent(int64_t id, std::string type,
+                                  std::string data,
+                                  const std::string& created_at);
 
 // A message's thread as stored JSON text ([{"from","text","sent_at"}...]);
 // invalid UTF-8 is replaced, never thrown.

@@ -23,6 +23,7 @@
 #include "nlohmann/json.hpp"
 #include "store/event_log.h"
 #include "store/internal/event_validation.h"
+#include "store/internal/rows.h"
 #include "store/internal/time.h"
 #include "store/postgres.h"
 #include "store/postgres/pool.h"
@@ -67,18 +68,10 @@ void PrepareStatements(Pool& pool) {
 using internal::ValidateEvent;
 
 absl::StatusOr<Event> ReadEvent(const pqxx::row& row) {
-  Event e;
-  e.id = row[0].as<int64_t>();
-  e.type = postgres_internal::Text(row[1]);
-  e.data = postgres_internal::Text(row[2]);
-  const std::string created_at = postgres_internal::TimestampText(row[3]);
-  std::string err;
-  if (!absl::ParseTime(absl::RFC3339_full, created_at, &e.created_at, &err)) {
-    return absl::DataLossError(absl::StrCat("stored event ", e.id,
-                                            " has a bad timestamp \"",
-                                            created_at, "\": ", err));
-  }
-  return e;
+  return internal::DecodeEvent(row[0].as<int64_t>(),
+                               postgres_internal::Text(row[1]),
+                               postgres_internal::Text(row[2]),
+                               postgres_internal::TimestampText(row[3]));
 }
 
 class PostgresEventLog final : public EventLog {

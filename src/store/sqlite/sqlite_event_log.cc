@@ -25,6 +25,7 @@
 #include "core/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "store/internal/event_validation.h"
+#include "store/internal/rows.h"
 #include "store/internal/time.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/sqlite_errors.h"
@@ -38,18 +39,9 @@ constexpr int kMaxAfterLimit = 1000;
 using internal::ValidateEvent;
 
 absl::StatusOr<Event> ReadEvent(const SQLite::Statement& st) {
-  Event e;
-  e.id = st.getColumn(0).getInt64();
-  e.type = st.getColumn(1).getString();
-  e.data = st.getColumn(2).getString();
-  const std::string created_at = st.getColumn(3).getString();
-  std::string err;
-  if (!absl::ParseTime(absl::RFC3339_full, created_at, &e.created_at, &err)) {
-    return absl::DataLossError(absl::StrCat("stored event ", e.id,
-                                            " has a bad timestamp \"",
-                                            created_at, "\": ", err));
-  }
-  return e;
+  return internal::DecodeEvent(
+      st.getColumn(0).getInt64(), st.getColumn(1).getString(),
+      st.getColumn(2).getString(), st.getColumn(3).getString());
 }
 
 class SqliteEventLog final : public EventLog {
